@@ -1,0 +1,5 @@
+"""``python -m gradcheck``: run the demonstration."""
+
+from gradcheck.demo import main
+
+main()

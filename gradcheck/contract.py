@@ -1,0 +1,255 @@
+"""Call ``forward`` and ``backward`` at the given inputs and hold them to the contract.
+
+Everything here runs before any finite difference: a function that breaks the calling
+convention gets a named error that says what is wrong, never a mismatch verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcheck.defaults import NUMERIC_DTYPE
+from gradcheck.errors import (
+    BackwardContractError,
+    BackwardLinearityError,
+    ForwardContractError,
+    ForwardError,
+    NondeterminismError,
+)
+from gradcheck.inputs import Inputs
+
+#: backward(x, -2 g) must equal -2 backward(x, g): scaling by a power of two is exact in
+#: floating point, so a linear backward agrees to within a few roundings.
+LINEARITY_SCALE = -2.0
+LINEARITY_ROUNDINGS = 64
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """``forward`` and ``backward`` at the given inputs, after every contract check.
+
+    Attributes
+    ----------
+    output : numpy.ndarray
+        ``forward(*inputs)``.
+    cotangent : numpy.ndarray
+        The ``grad_output`` used (float64 values, exactly representable in the output's
+        dtype): 1 for a one-element output, seeded normal values otherwise.
+    gradients : tuple of numpy.ndarray
+        ``backward(*inputs, cotangent)`` in float64.
+    forward_calls, backward_calls : int
+        Calls spent on these checks.
+    """
+
+    output: np.ndarray
+    cotangent: np.ndarray
+    gradients: tuple[np.ndarray, ...]
+    forward_calls: int
+    backward_calls: int
+
+
+def _call_forward(forward: Callable[..., object], inputs: Inputs) -> np.ndarray:
+    arguments = inputs.fresh()
+    try:
+        raw = forward(*arguments)
+    except Exception as exc:
+        raise ForwardError(
+            f"forward raised {type(exc).__name__} at the given inputs: {exc}"
+        ) from exc
+    for name, after, before in zip(inputs.names, arguments, inputs.given, strict=True):
+        if not np.array_equal(after, before):
+            raise ForwardContractError(
+                f"forward modified its input {name!r} in place; a checked function must "
+                "leave its inputs unchanged (copy before writing into them)."
+            )
+    if raw is None:
+        raise ForwardContractError("forward returned None; it must return the output array.")
+    try:
+        output = np.array(raw)
+    except (ValueError, TypeError) as exc:
+        raise ForwardContractError(f"forward returned something not an array: {exc}") from exc
+    if output.dtype.kind != "f":
+        raise ForwardContractError(
+            f"forward returned dtype {output.dtype}; a differentiable function returns "
+            "floating-point values."
+        )
+    if output.size == 0:
+        raise ForwardContractError(f"forward returned an empty array (shape {output.shape}).")
+    bad = ~np.isfinite(output)
+    if bad.any():
+        where = [int(i) for i in np.argwhere(bad)[0]]
+        raise ForwardContractError(
+            f"forward returned {output[tuple(where)]} at output index {where}; the inputs "
+            "may lie outside the function's domain."
+        )
+    return output
+
+
+def _gradient_list(raw: object, count: int) -> list[object]:
+    if raw is None:
+        raise BackwardContractError(
+            "backward returned None; it must return one gradient per input."
+        )
+    if isinstance(raw, tuple | list):
+        if len(raw) != count:
+            raise BackwardContractError(
+                f"backward returned {len(raw)} gradients for {count} inputs; it must "
+                "return one gradient per input, in the order of the inputs."
+            )
+        return list(raw)
+    if count != 1:
+        raise BackwardContractError(
+            f"backward returned a single array for {count} inputs; return a tuple with "
+            "one gradient per input."
+        )
+    return [raw]
+
+
+def _validate_gradient(raw: object, name: str, like: np.ndarray) -> np.ndarray:
+    if raw is None:
+        raise BackwardContractError(
+            f"backward returned None for input {name!r}; return zeros where the output "
+            "does not depend on an input."
+        )
+    try:
+        gradient = np.asarray(raw)
+    except (ValueError, TypeError) as exc:
+        raise BackwardContractError(
+            f"backward's gradient for {name!r} is not an array: {exc}"
+        ) from exc
+    if gradient.dtype.kind not in "fiu":
+        raise BackwardContractError(
+            f"backward's gradient for {name!r} has dtype {gradient.dtype}; expected floats."
+        )
+    if gradient.shape != like.shape:
+        advice = ""
+        try:
+            np.broadcast_shapes(gradient.shape, like.shape)
+            advice = (
+                " The shapes broadcast: if the input was broadcast in forward, sum the "
+                "gradient over the broadcast axes."
+            )
+        except ValueError:
+            if gradient.size == like.size:
+                advice = " Same number of elements: a reshape or transpose is missing."
+        raise BackwardContractError(
+            f"backward's gradient for {name!r} has shape {gradient.shape}, but the input "
+            f"has shape {like.shape}.{advice}"
+        )
+    bad = ~np.isfinite(gradient)
+    if bad.any():
+        where = [int(i) for i in np.argwhere(bad)[0]]
+        raise BackwardContractError(
+            f"backward's gradient for {name!r} holds {gradient[tuple(where)]} at {where}."
+        )
+    return gradient.astype(NUMERIC_DTYPE)
+
+
+def _call_backward(
+    backward: Callable[..., object], inputs: Inputs, cotangent: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    arguments = inputs.fresh()
+    grad_output = cotangent.copy()
+    try:
+        raw = backward(*arguments, grad_output)
+    except Exception as exc:
+        raise BackwardContractError(f"backward raised {type(exc).__name__}: {exc}") from exc
+    for name, after, before in zip(inputs.names, arguments, inputs.given, strict=True):
+        if not np.array_equal(after, before):
+            raise BackwardContractError(f"backward modified its input {name!r} in place.")
+    if not np.array_equal(grad_output, cotangent):
+        raise BackwardContractError(
+            "backward modified grad_output in place; callers reuse it (copy before "
+            "writing, e.g. delta = probs.copy())."
+        )
+    raws = _gradient_list(raw, len(inputs.given))
+    return tuple(
+        _validate_gradient(r, n, x)
+        for r, n, x in zip(raws, inputs.names, inputs.given, strict=True)
+    )
+
+
+def _draw_cotangent(output: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if output.size == 1:
+        values = np.ones(output.shape)
+    else:
+        values = rng.standard_normal(output.shape)
+    return values.astype(output.dtype)
+
+
+def _check_linearity(
+    backward: Callable[..., object],
+    inputs: Inputs,
+    cotangent: np.ndarray,
+    gradients: Sequence[np.ndarray],
+) -> None:
+    scale = max(float(np.max(np.abs(g))) for g in gradients)
+    allowed = LINEARITY_ROUNDINGS * float(np.finfo(inputs.dtype).eps) * scale
+    zero = _call_backward(backward, inputs, np.zeros_like(cotangent))
+    for name, g in zip(inputs.names, zero, strict=True):
+        if np.max(np.abs(g)) > allowed:
+            raise BackwardLinearityError(
+                f"backward with grad_output = 0 returns a nonzero gradient for {name!r} "
+                f"(max |value| {np.max(np.abs(g)):.3g}); a vector-Jacobian product is "
+                "linear in grad_output: a term does not multiply grad_output."
+            )
+    scaled = _call_backward(backward, inputs, (LINEARITY_SCALE * cotangent).astype(cotangent.dtype))
+    for name, g, reference in zip(inputs.names, scaled, gradients, strict=True):
+        deviation = float(np.max(np.abs(g - LINEARITY_SCALE * reference)))
+        if deviation > allowed:
+            raise BackwardLinearityError(
+                f"backward is not linear in grad_output for {name!r}: scaling grad_output "
+                f"by {LINEARITY_SCALE:g} changes the gradient by {deviation:.3g} more than "
+                "it should. Multiply the local derivative by grad_output (chain rule), "
+                "and do not use its sign or magnitude."
+            )
+
+
+def evaluate_contract(
+    forward: Callable[..., object],
+    backward: Callable[..., object],
+    inputs: Inputs,
+    rng: np.random.Generator,
+) -> Evaluation:
+    """Run ``forward`` and ``backward`` at the inputs and check the calling convention.
+
+    Raises
+    ------
+    ForwardError
+        ``forward`` raised.
+    ForwardContractError
+        ``forward`` returned None, non-floats, an empty or non-finite array, or
+        modified an input.
+    BackwardContractError
+        ``backward`` raised, returned the wrong number of gradients, None, wrong shapes
+        or non-finite values, or modified its arguments.
+    BackwardLinearityError
+        ``backward`` is not linear in ``grad_output``.
+    NondeterminismError
+        Two identical calls returned different values.
+    """
+    output = _call_forward(forward, inputs)
+    if not np.array_equal(_call_forward(forward, inputs), output):
+        raise NondeterminismError(
+            "forward returned different values for identical inputs; seed or remove the "
+            "randomness (e.g. dropout) before checking."
+        )
+    cotangent = _draw_cotangent(output, rng)
+    gradients = _call_backward(backward, inputs, cotangent)
+    again = _call_backward(backward, inputs, cotangent)
+    if not all(np.array_equal(a, b) for a, b in zip(again, gradients, strict=True)):
+        raise NondeterminismError(
+            "backward returned different gradients for identical arguments; does it "
+            "accumulate into state between calls (grad += ... without resetting)?"
+        )
+    _check_linearity(backward, inputs, cotangent, gradients)
+    return Evaluation(
+        output=output,
+        cotangent=cotangent.astype(NUMERIC_DTYPE),
+        gradients=gradients,
+        forward_calls=2,
+        backward_calls=4,
+    )

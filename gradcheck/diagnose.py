@@ -1,0 +1,115 @@
+"""Guess why a gradient is wrong from the pattern of its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: Two gradients "match" when they agree to this relative accuracy.
+MATCH_RTOL = 1e-5
+#: Largest integer factor named as such.
+LARGEST_NAMED_FACTOR = 100_000
+
+
+def _matches(a: np.ndarray, b: np.ndarray) -> bool:
+    known = np.isfinite(a) & np.isfinite(b)
+    if not known.any():
+        return False
+    a, b = a[known], b[known]
+    scale = max(float(np.max(np.abs(b))), np.finfo(float).tiny)
+    return bool(np.all(np.abs(a - b) <= MATCH_RTOL * scale))
+
+
+def _factor_name(factor: float) -> str | None:
+    """Describe a constant factor between analytic and numeric, if it is a simple one."""
+    magnitude = abs(factor)
+    for value, shown in ((magnitude, "{}"), (1.0 / magnitude, "1/{}")):
+        nearest = round(value)
+        if 2 <= nearest <= LARGEST_NAMED_FACTOR and abs(value - nearest) <= MATCH_RTOL * value:
+            return shown.format(nearest)
+    return None
+
+
+def _explain_factor(factor: float) -> str:
+    sign = "-" if factor < 0 else ""
+    name = _factor_name(factor)
+    if name is None:
+        return (
+            f"analytic = {factor:.6g} x numeric on every wrong element: one wrong factor "
+            "shared by all of them (an upstream derivative, such as an activation's, "
+            "evaluated at the wrong value, or a stray scale)."
+        )
+    flipped = " and flipped in sign" if factor < 0 else ""
+    text = (
+        f"analytic = {sign}{name} x numeric on every wrong element: off by a factor {name}{flipped}"
+    )
+    if name == "2":
+        return text + " (a term counted twice, or a missing 1/2 as in d(x**2 / 2) = x)."
+    if name == "1/2":
+        return text + " (one of two paths missing: a fan-out like a*a not accumulated?)."
+    return text + (
+        f" (if the batch has {name.removeprefix('1/')} samples: a sum over the batch where the "
+        "loss takes the mean, or the reverse)."
+    )
+
+
+def diagnose(
+    names: Sequence[str],
+    analytic: Sequence[np.ndarray],
+    numeric: Sequence[np.ndarray],
+    failing: Sequence[np.ndarray],
+) -> str | None:
+    """Return a one-sentence guess at the cause of a mismatch, or None.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Input names.
+    analytic, numeric : sequence of numpy.ndarray
+        Per input, shaped like it; numeric is nan where it was not computed.
+    failing : sequence of numpy.ndarray of bool
+        Per input, the elements that failed.
+    """
+    if not any(f.any() for f in failing):
+        return None
+    for k in range(len(names)):
+        for j in range(k + 1, len(names)):
+            if (
+                analytic[k].shape == analytic[j].shape
+                and (failing[k].any() or failing[j].any())
+                and _matches(analytic[k], numeric[j])
+                and _matches(analytic[j], numeric[k])
+            ):
+                return (
+                    f"the gradients of {names[k]!r} and {names[j]!r} look swapped: each "
+                    "matches the other's numerical gradient."
+                )
+    for k, name in enumerate(names):
+        a = analytic[k]
+        if a.ndim == 2 and a.shape[0] == a.shape[1] and failing[k].any():
+            if _matches(a.T, numeric[k]):
+                return f"the gradient of {name!r} is transposed: analytic.T matches numeric."
+
+    wrong_a = np.concatenate([a[f] for a, f in zip(analytic, failing, strict=True)])
+    wrong_n = np.concatenate([n[f] for n, f in zip(numeric, failing, strict=True)])
+    usable = np.isfinite(wrong_n) & (wrong_n != 0.0)
+    if usable.any():
+        ratios = wrong_a[usable] / wrong_n[usable]
+        if np.all(np.abs(ratios) <= MATCH_RTOL):
+            return (
+                "the analytic gradient is 0 where the numerical one is not: a missing "
+                "term, or a gradient that is not propagated to this input."
+            )
+        centre = float(np.median(ratios))
+        if np.all(np.abs(ratios - centre) <= 1e-3 * abs(centre)):
+            if abs(centre + 1.0) <= 1e-3:
+                return "sign flip: analytic = -numeric on every wrong element."
+            return _explain_factor(centre)
+    total = sum(f.size for f in failing)
+    count = int(sum(int(f.sum()) for f in failing))
+    return (
+        f"{count} of {total} elements wrong, not by one common factor: a missing or extra "
+        "term (a Jacobian entry left out, the wrong variable multiplied, an activation "
+        "derivative applied to the wrong value)."
+    )

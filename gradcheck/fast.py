@@ -1,0 +1,130 @@
+"""Fast mode: random projections in O(1) evaluations, then bisection to name culprits.
+
+An error vector e in the gradient shifts the directional derivative along a random
+unit direction d by <e, d>, normal with standard deviation |e| / sqrt(n) (in
+element-scaled units). A direction passes a wrong gradient only when that shift falls
+inside the tolerance; independent directions multiply those probabilities, and
+directions are added until an error of the reference size would be missed with at most
+the target probability. A failing direction is followed by bisection: directions
+supported on halves, quarters, ... of the elements, down to element checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import pi, sqrt
+
+import numpy as np
+
+from gradcheck.compare import Verdict
+from gradcheck.defaults import (
+    BASE_STEP,
+    BISECT_LEAF,
+    BISECT_MAX_FOUND,
+    FAST_MAX_PROBES,
+    FAST_MIN_PROBES,
+    FAST_REFERENCE_ERROR,
+    FAST_TARGET_MISS,
+)
+from gradcheck.elements import Elements
+from gradcheck.full import check_element
+from gradcheck.prober import Prober, random_direction
+
+#: A block that showed no error along one random direction gets this many in all.
+BLOCK_DIRECTIONS = 2
+
+
+@dataclass(frozen=True)
+class FastOutcome:
+    """Directions judged, elements judged one by one, and the miss bound.
+
+    ``elements`` holds (input, flat index, verdict) for elements sitting on declared
+    kinks and for those reached by bisection.
+    """
+
+    directions: list[Verdict]
+    elements: list[tuple[int, int, Verdict]]
+    miss_probability: float
+    unlocated: bool
+
+
+def _probe(
+    prober: Prober, elements: Elements, rng: np.random.Generator, support: list[np.ndarray]
+) -> Verdict:
+    direction = random_direction(elements.scales, rng, support)
+    analytic = sum(float(np.vdot(g, d)) for g, d in zip(elements.gradients, direction, strict=True))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = [
+            np.min(np.where(d != 0.0, dist / np.abs(d), np.inf), initial=np.inf)
+            for d, dist in zip(direction, elements.distances, strict=True)
+        ]
+    cap = float(min(reach))
+
+    def evaluate(t: float) -> tuple[float, float]:
+        return prober.objective.along(direction, t)
+
+    return prober.verdict(evaluate, analytic, BASE_STEP * min(1.0, cap), cap, cheap=False)
+
+
+def _miss_bound(tolerance: float, count: int, reference: float) -> float:
+    """P(|N(mu, reference**2 / count)| <= tolerance) <= 2 tol / (sqrt(2 pi) sd)."""
+    if reference <= 0.0:
+        return 1.0
+    return min(1.0, sqrt(2.0 / pi) * tolerance * sqrt(count) / reference)
+
+
+def check_fast(prober: Prober, elements: Elements, rng: np.random.Generator) -> FastOutcome:
+    """Judge random directions until the miss bound is met; bisect on a failure."""
+    on_kink = elements.flat(elements.distances) == 0.0
+    judged = [
+        (*elements.locate(int(n)), check_element(prober, elements, *elements.locate(int(n))))
+        for n in np.flatnonzero(on_kink)
+    ]
+    free = np.flatnonzero(~on_kink)
+    if free.size == 0:
+        return FastOutcome([], judged, 0.0, False)
+
+    scaled = elements.flat(
+        [g * s for g, s in zip(elements.gradients, elements.scales, strict=True)]
+    )[free]
+    reference = FAST_REFERENCE_ERROR * float(np.sqrt(np.mean(scaled**2)))
+    support = elements.masks(free)
+    directions: list[Verdict] = []
+    miss = 1.0
+    while len(directions) < FAST_MAX_PROBES:
+        verdict = _probe(prober, elements, rng, support)
+        directions.append(verdict)
+        if not verdict.passed:
+            found = _bisect(prober, elements, rng, free)
+            return FastOutcome(directions, judged + found, miss, not found)
+        miss *= _miss_bound(verdict.tolerance, free.size, reference)
+        if len(directions) >= FAST_MIN_PROBES and miss <= FAST_TARGET_MISS:
+            break
+    return FastOutcome(directions, judged, miss, False)
+
+
+def _bisect(
+    prober: Prober, elements: Elements, rng: np.random.Generator, block: np.ndarray
+) -> list[tuple[int, int, Verdict]]:
+    """Name the wrong elements of a block known to hold an error."""
+    found: list[tuple[int, int, Verdict]] = []
+    pending = [block]
+    while pending and len(found) < BISECT_MAX_FOUND:
+        block = pending.pop()
+        if block.size <= BISECT_LEAF:
+            for number in block:
+                which, index = elements.locate(int(number))
+                verdict = check_element(prober, elements, which, index)
+                if not verdict.passed:
+                    found.append((which, index, verdict))
+            continue
+        halves = np.array_split(block, 2)
+        failing = []
+        for half in halves:
+            support = elements.masks(half)
+            if any(
+                not _probe(prober, elements, rng, support).passed for _ in range(BLOCK_DIRECTIONS)
+            ):
+                failing.append(half)
+        pending.extend(reversed(failing))
+    return found

@@ -1,0 +1,115 @@
+"""Render results for people: a one-line summary, a short failure message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from gradcheck.defaults import REPORT_TOP, REPRODUCE_INLINE_LIMIT
+from gradcheck.result import CheckResult, Finding
+
+
+def _row(finding: Finding) -> str:
+    v = finding.verdict
+    numeric = f"{v.numeric: .6e}"
+    if v.kink:
+        numeric = f"[{v.low:.4g}, {v.high:.4g}] (kink)"
+    flag = "FAIL" if not v.passed else "ok  "
+    return (
+        f"  {flag} {finding.where:<18} analytic {v.analytic: .6e}  numeric {numeric}  "
+        f"error {v.error:.2e}  tol {v.tolerance:.2e}"
+    )
+
+
+def failure_message(result: CheckResult) -> str:
+    """Return the message of a :class:`GradientMismatch`: a dozen lines at most."""
+    first = result.mismatches[0]
+    v = first.verdict
+    if v.kink:
+        headline = (
+            f"gradient wrong at {first.where}: analytic {v.analytic:.6g} lies outside the "
+            f"one-sided derivatives [{v.low:.6g}, {v.high:.6g}] (a kink; tolerance "
+            f"{v.tolerance:.2e})"
+        )
+    else:
+        headline = (
+            f"gradient wrong at {first.where}: analytic {v.analytic:.6g} vs numeric "
+            f"{v.numeric:.6g} (error {v.error:.2e} > tolerance {v.tolerance:.2e})"
+        )
+    lines = [
+        headline,
+        f"{len(result.mismatches)} of {result.checked} checked "
+        f"{'elements' if result.mode == 'full' else 'directions and elements'} fail "
+        f"({result.mode} mode, {result.forward_calls} forward calls). Worst:",
+    ]
+    lines += [_row(f) for f in result.mismatches[:REPORT_TOP]]
+    if result.random_grad_output:
+        lines.append(
+            "  (values are vector-Jacobian products with a seeded random grad_output: the "
+            "output has several elements)"
+        )
+    if result.unlocated:
+        lines.append("  (bisection could not narrow the error down to single elements)")
+    if result.hint:
+        lines.append(f"hint: {result.hint}")
+    lines.append(f"reproduce: {result.reproduce}")
+    return "\n".join(lines)
+
+
+def summary(result: CheckResult) -> str:
+    """Return a short human summary of a result."""
+    if not result.passed:
+        return failure_message(result)
+    text = (
+        f"gradient check passed ({result.mode} mode, {result.checked} "
+        f"{'elements' if result.mode == 'full' else 'directions and elements'}, "
+        f"{result.forward_calls} forward / {result.backward_calls} backward calls): "
+        f"max abs error {result.max_abs_error:.2e} at {result.max_abs_error_at}, "
+        f"max rel error {result.max_rel_error:.2e} at {result.max_rel_error_at}"
+    )
+    if result.kinks:
+        text += f"; {len(result.kinks)} at kinks (subgradient verdict)"
+    if result.miss_probability is not None:
+        text += (
+            f"; an entry of typical size wrong by 1e-4 escapes with probability <= "
+            f"{result.miss_probability:.1e}"
+        )
+    return text
+
+
+def _callable_text(function: Callable[..., object]) -> str:
+    owner = getattr(function, "__self__", None)
+    name = getattr(function, "__name__", type(function).__name__)
+    if owner is not None and not isinstance(owner, type):
+        return f"{type(owner).__name__}(...).{name}"
+    qualified = getattr(function, "__qualname__", name)
+    module = getattr(function, "__module__", None)
+    if "<" in qualified or not module or module == "__main__":
+        return qualified.rsplit(".", 1)[-1]
+    return f"{module}.{qualified}"
+
+
+def _array_text(array: np.ndarray) -> str:
+    dtype = "" if array.dtype == np.float64 else f", dtype=np.{array.dtype}"
+    return f"np.array({array.tolist()!r}{dtype})"
+
+
+def reproduce_line(
+    forward: Callable[..., object],
+    backward: Callable[..., object],
+    names: Sequence[str],
+    given: Sequence[np.ndarray],
+    options: dict[str, object],
+) -> str:
+    """Return one line of Python that repeats a check.
+
+    Small inputs are written out; larger ones are named.
+    """
+    if sum(x.size for x in given) <= REPRODUCE_INLINE_LIMIT:
+        arguments = [_array_text(x) for x in given]
+    else:
+        arguments = list(names)
+    settings = [f"{key}={value!r}" for key, value in options.items()]
+    parts = [_callable_text(forward), _callable_text(backward), *arguments, *settings]
+    return f"gradcheck.check({', '.join(parts)})"

@@ -1,0 +1,195 @@
+"""Numerical directional derivatives with an estimate of their own error.
+
+Two estimators of phi'(0), where phi is the scalar function of one probe:
+
+- :func:`central`, the cheap pass: one central difference, 2 evaluations, with the
+  rounding part of its error;
+- :func:`ladder`, for probes that fail the cheap pass: a ladder of shrinking steps with
+  Richardson extrapolation of central and one-sided differences. It judges at the rung
+  whose error estimate is smallest (never at the first that happens to fit), counts the
+  disagreement of the one-sided derivatives into each rung's estimate (a rung that
+  straddles a nearby kink looks deceptively stable otherwise), and reports a kink when
+  the one-sided derivatives keep disagreeing at the finest steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from gradcheck.defaults import (
+    KINK_SIGNIFICANCE,
+    LADDER_RATIO,
+    LADDER_RUNGS,
+    NOISE_SAFETY,
+    TRUNCATION_SAFETY,
+)
+from gradcheck.noise import Noise
+
+#: phi at a step t from the base point: returns (phi(t), the step actually taken).
+Evaluate = Callable[[float], tuple[float, float]]
+
+# Noise amplification of each stencil, in units of sigma / h (root sum of squares of
+# the stencil weights): central (1/2h each side), Richardson on central with ratio 2,
+# and second-order one-sided differences.
+_CENTRAL_NOISE = 0.71
+_RICHARDSON_NOISE = 1.5
+_ONE_SIDED_NOISE = 2.6
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A numerical derivative and how far from the truth it may be.
+
+    Attributes
+    ----------
+    value : float
+        The derivative (nan when no step gave finite values).
+    error : float
+        Estimated bound on ``|value - true derivative|`` (rounding and truncation).
+    kink : bool
+        The one-sided derivatives disagree at the finest steps: the point is not
+        differentiable along this direction; ``[low, high]`` bounds the subgradients.
+    low, high : float
+        The interval spanned by the one-sided derivatives (both equal ``value`` when
+        there is no kink).
+    evaluations : int
+        Evaluations of phi spent.
+    """
+
+    value: float
+    error: float
+    kink: bool
+    low: float
+    high: float
+    evaluations: int
+
+
+def central(evaluate: Evaluate, step: float, noise: Noise) -> Estimate:
+    """Estimate phi'(0) with one central difference; the error counts rounding only.
+
+    Truncation is left to the caller's ``rtol``: at the default step it is far below it
+    for functions that vary on the scale of their inputs, and a probe that fails this
+    cheap test goes on to :func:`ladder`, which estimates truncation too.
+    """
+    plus, step_plus = evaluate(step)
+    minus, step_minus = evaluate(-step)
+    width = step_plus - step_minus
+    value = (plus - minus) / width
+    if not np.isfinite(value):
+        return Estimate(float("nan"), float("inf"), False, float("nan"), float("nan"), 2)
+    error = NOISE_SAFETY * _CENTRAL_NOISE * 2.0 * noise.at(plus, minus) / width
+    return Estimate(value, error, False, value, value, 2)
+
+
+@dataclass(frozen=True)
+class _Rung:
+    step: float
+    plus: float  # forward one-sided difference
+    minus: float  # backward one-sided difference
+    central: float
+    sigma: float
+
+
+def _rungs(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> list[_Rung]:
+    rungs = []
+    for k in range(LADDER_RUNGS):
+        step = first_step / LADDER_RATIO**k
+        up, step_up = evaluate(step)
+        down, step_down = evaluate(-step)
+        rungs.append(
+            _Rung(
+                step=step,
+                plus=(up - base) / step_up,
+                minus=(base - down) / -step_down,
+                central=(up - down) / (step_up - step_down),
+                sigma=noise.at(base, up, down) if np.isfinite(up + down) else noise.sigma,
+            )
+        )
+    return rungs
+
+
+def _extrapolate(fine: float, coarse: float, order: int) -> float:
+    """Richardson: remove the leading h**order term from two estimates at ratio 2."""
+    factor = LADDER_RATIO**order
+    return (factor * fine - coarse) / (factor - 1.0)
+
+
+def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> Estimate:
+    """Estimate phi'(0) on a ladder of shrinking steps, detecting kinks.
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``t -> (phi(t), step actually taken)``.
+    first_step : float
+        The coarsest step; the ladder halves it ``LADDER_RUNGS - 1`` times.
+    base : float
+        phi(0).
+    noise : Noise
+        Noise level of phi.
+
+    Returns
+    -------
+    Estimate
+        At the rung with the smallest error estimate; a kink estimate when the
+        one-sided derivatives disagree at the two finest usable rungs.
+    """
+    rungs = _rungs(evaluate, first_step, base, noise)
+    evaluations = 2 * len(rungs)
+    pairs = list(pairwise(rungs))
+    # Second-order one-sided differences (Richardson on first-order ones): their
+    # difference is O(h**3) where phi is smooth, the jump where it has a kink.
+    sided = [
+        (fine, _extrapolate(fine.plus, coarse.plus, 1), _extrapolate(fine.minus, coarse.minus, 1))
+        for coarse, fine in pairs
+    ]
+    kink = _kink(sided)
+    if kink is not None:
+        low, high, error = kink
+        return Estimate((low + high) / 2.0, error, True, low, high, evaluations)
+
+    richardson = [_extrapolate(fine.central, coarse.central, 2) for coarse, fine in pairs]
+    candidates = []  # (value, truncation estimate, rounding estimate)
+    for k in range(1, len(pairs)):
+        fine, plus2, minus2 = sided[k]
+        _, plus_before, minus_before = sided[k - 1]
+        if np.isfinite(richardson[k]) and np.isfinite(richardson[k - 1]):
+            disagreement = abs(plus2 - minus2) if np.isfinite(plus2 - minus2) else 0.0
+            truncation = abs(richardson[k] - richardson[k - 1]) + disagreement
+            candidates.append(
+                (richardson[k], truncation, _RICHARDSON_NOISE * fine.sigma / fine.step)
+            )
+        # Near the edge of a domain only one side may be finite.
+        for one_sided, before in ((plus2, plus_before), (minus2, minus_before)):
+            if np.isfinite(one_sided) and np.isfinite(before):
+                candidates.append(
+                    (one_sided, abs(one_sided - before), _ONE_SIDED_NOISE * fine.sigma / fine.step)
+                )
+    best_value, best_error = float("nan"), float("inf")
+    for value, truncation, rounding in candidates:
+        error = TRUNCATION_SAFETY * truncation + NOISE_SAFETY * rounding
+        if error < best_error:
+            best_value, best_error = value, error
+    return Estimate(best_value, best_error, False, best_value, best_value, evaluations)
+
+
+def _kink(sided: list[tuple[_Rung, float, float]]) -> tuple[float, float, float] | None:
+    """Return (low, high, error) when the one-sided derivatives keep disagreeing."""
+    usable = [s for s in sided if np.isfinite(s[1]) and np.isfinite(s[2])]
+    if len(usable) < 3:
+        return None
+    significant = []
+    for (_, plus_before, minus_before), (rung, plus2, minus2) in pairwise(usable):
+        change = abs(plus2 - plus_before) + abs(minus2 - minus_before)
+        rounding = NOISE_SAFETY * _ONE_SIDED_NOISE * rung.sigma / rung.step
+        significant.append(abs(plus2 - minus2) > KINK_SIGNIFICANCE * (change + rounding))
+    if not (significant[-1] and significant[-2]):
+        return None
+    rung, plus2, minus2 = usable[-1]
+    bounds = (rung.plus, rung.minus, plus2, minus2)
+    rounding = NOISE_SAFETY * _ONE_SIDED_NOISE * rung.sigma / rung.step
+    return min(bounds), max(bounds), rounding

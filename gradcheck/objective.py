@@ -1,0 +1,92 @@
+"""The scalar function every check reduces to: phi(t) = <u, forward(x + t*d)>.
+
+All evaluations happen on private float64 work arrays; the caller's arrays are never
+touched. Each evaluation is counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from gradcheck.defaults import NUMERIC_DTYPE
+from gradcheck.errors import ForwardContractError
+
+
+class Objective:
+    """Evaluate ``<cotangent, forward(perturbed inputs)>`` in float64.
+
+    A forward that raises, or returns non-finite values, at a perturbed point yields
+    ``nan`` (the point lies outside the function's domain); the first such exception
+    is kept in :attr:`first_exception` so that a caller who can use no point at all
+    can say why.
+    """
+
+    def __init__(
+        self,
+        forward: Callable[..., object],
+        inputs: Sequence[np.ndarray],
+        cotangent: np.ndarray,
+    ) -> None:
+        self._forward = forward
+        self._inputs = [np.array(x, dtype=NUMERIC_DTYPE) for x in inputs]
+        self._work = [x.copy() for x in self._inputs]
+        self._flat = [w.reshape(-1) for w in self._work]
+        self._cotangent = np.asarray(cotangent, dtype=NUMERIC_DTYPE)
+        self.calls = 0
+        self.first_exception: BaseException | None = None
+
+    @property
+    def inputs(self) -> list[np.ndarray]:
+        """The float64 base point (do not modify)."""
+        return self._inputs
+
+    def at_element(self, which: int, index: int, step: float) -> tuple[float, float]:
+        """Return phi with one element moved by ``step``, and the step actually taken.
+
+        The step actually taken, ``(x + step) - x``, differs from ``step`` by rounding;
+        dividing by it removes that error from the difference quotient.
+        """
+        flat = self._flat[which]
+        old = flat[index]
+        new = old + step
+        flat[index] = new
+        try:
+            return self._evaluate(), float(new - old)
+        finally:
+            flat[index] = old
+
+    def along(self, direction: Sequence[np.ndarray], step: float) -> tuple[float, float]:
+        """Return phi at ``x + step * direction`` (and ``step``)."""
+        for work, base, d in zip(self._work, self._inputs, direction, strict=True):
+            np.multiply(d, step, out=work)
+            work += base
+        try:
+            return self._evaluate(), step
+        finally:
+            for work, base in zip(self._work, self._inputs, strict=True):
+                np.copyto(work, base)
+
+    def base(self) -> float:
+        """Return phi at the unperturbed inputs."""
+        return self._evaluate()
+
+    def _evaluate(self) -> float:
+        self.calls += 1
+        try:
+            with np.errstate(all="ignore"):
+                output = np.asarray(self._forward(*self._work), dtype=NUMERIC_DTYPE)
+        except Exception as exc:  # outside the domain: the caller decides what it means
+            if self.first_exception is None:
+                self.first_exception = exc
+            return float("nan")
+        if output.shape != self._cotangent.shape:
+            raise ForwardContractError(
+                f"forward returned shape {output.shape} at a perturbed point, but "
+                f"{self._cotangent.shape} at the given inputs: the output shape must not "
+                "depend on the input values"
+            )
+        with np.errstate(all="ignore"):
+            value = float(np.vdot(self._cotangent, output))
+        return value if np.isfinite(value) else float("nan")

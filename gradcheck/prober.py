@@ -1,0 +1,121 @@
+"""Judge one directional derivative: cheap pass first, the step ladder if it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from gradcheck.compare import Tolerance, Verdict, judge
+from gradcheck.defaults import CHEAP_RTOL
+from gradcheck.noise import ECNOISE_INTERVALS, ECNOISE_SPACING, Noise, ecnoise
+from gradcheck.numeric import Evaluate, central, ladder
+from gradcheck.objective import Objective
+
+#: Random directions along which the noise is measured; the smallest estimate wins, so
+#: that a kink crossed by one run does not inflate every tolerance.
+NOISE_DIRECTIONS = 2
+
+
+class Prober:
+    """Judge probes of one objective with a shared noise estimate.
+
+    The noise starts at the rounding floor of phi; the first probe that fails the cheap
+    pass triggers one measurement (ECnoise), so a correct smooth function pays nothing
+    for it.
+    """
+
+    def __init__(
+        self,
+        objective: Objective,
+        tolerance: Tolerance,
+        scales: Sequence[np.ndarray],
+        floor: float,
+        rng: np.random.Generator,
+    ) -> None:
+        self.objective = objective
+        self.tolerance = tolerance
+        self._screen = replace(tolerance, rtol=max(tolerance.rtol, CHEAP_RTOL))
+        self._scales = scales
+        self._rng = rng
+        self.base = objective.base()
+        self.noise = Noise(floor, floor)
+        self._measured = False
+        self.escalated = 0
+
+    def verdict(
+        self,
+        evaluate: Evaluate,
+        analytic: float,
+        step: float,
+        cap: float = np.inf,
+        cheap: bool = True,
+    ) -> Verdict:
+        """Judge ``analytic`` against phi'(0).
+
+        Parameters
+        ----------
+        evaluate : callable
+            ``t -> (phi(t), step taken)``.
+        analytic : float
+            The hand-written directional derivative.
+        step : float
+            The cheap pass's step.
+        cap : float
+            Steps stay below half of this (a declared kink's distance).
+        cheap : bool
+            Try the cheap pass first. Skip it where a central difference would straddle
+            a declared kink, and where the ladder's sharper tolerance is worth its cost
+            (random directions, which are few).
+        """
+        if cheap:
+            screened = judge(analytic, central(evaluate, step, self.noise), self._screen)
+            if screened.passed:
+                return screened
+        self.escalated += 1
+        self._measure_noise()
+        first = min(step * np.cbrt(self.noise.relative), cap / 2.0)
+        return judge(analytic, ladder(evaluate, first, self.base, self.noise), self.tolerance)
+
+    def _measure_noise(self) -> None:
+        if self._measured:
+            return
+        self._measured = True
+        estimates = []
+        for _ in range(NOISE_DIRECTIONS):
+            direction = random_direction(self._scales, self._rng)
+            values = [self.base] + [
+                self.objective.along(direction, j * ECNOISE_SPACING)[0]
+                for j in range(1, ECNOISE_INTERVALS + 1)
+            ]
+            if np.all(np.isfinite(values)):
+                level = ecnoise(np.array(values))
+                if level is not None:
+                    estimates.append(level)
+        if estimates:
+            floor = self.noise.floor
+            self.noise = Noise(max(floor, min(estimates)), floor)
+
+
+def random_direction(
+    scales: Sequence[np.ndarray],
+    rng: np.random.Generator,
+    support: Sequence[np.ndarray] | None = None,
+) -> list[np.ndarray]:
+    """Draw a seeded normal direction, unit length in element-scaled coordinates.
+
+    Parameters
+    ----------
+    scales : sequence of numpy.ndarray
+        Per-element step scales, one array per input.
+    rng : numpy.random.Generator
+        Source of randomness.
+    support : sequence of numpy.ndarray of bool, optional
+        Masks of the elements the direction may move (all by default).
+    """
+    raw = [rng.standard_normal(s.shape) for s in scales]
+    if support is not None:
+        raw = [np.where(mask, z, 0.0) for z, mask in zip(raw, support, strict=True)]
+    norm = np.sqrt(sum(float(np.sum(z * z)) for z in raw))
+    return [s * z / norm for s, z in zip(scales, raw, strict=True)]

@@ -1,0 +1,14 @@
+"""Hypothesis profiles: ``ci`` (derandomized, used when CI is set), ``dev`` (default
+locally) and ``thorough`` (``--hypothesis-profile=thorough``)."""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Gradient checks are slow and variable in time: no deadline anywhere.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+
+settings.register_profile("ci", derandomize=True, max_examples=40, print_blob=True, **_COMMON)
+settings.register_profile("dev", max_examples=60, **_COMMON)
+settings.register_profile("thorough", max_examples=1000, **_COMMON)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
