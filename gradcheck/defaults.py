@@ -48,8 +48,11 @@ NOISE_SAFETY = 8.0
 #: Richardson error estimates are themselves uncertain; tolerances allow this multiple.
 TRUNCATION_SAFETY = 2.0
 
-#: The step ladder for elements that fail the cheap pass: steps h0, h0/2, ..., h0/2**(RUNGS-1).
-LADDER_RUNGS = 10
+#: The step ladder for probes that fail the cheap pass starts where Richardson-extrapolated
+#: central differences (error h**4 + eps/h) are most accurate, h = eps**(1/5), and halves
+#: down to about 2e-8 (relative) to resolve nearby kinks and poles.
+LADDER_START = NUMERIC_EPS ** (1.0 / 5.0)
+LADDER_RUNGS = 16
 LADDER_RATIO = 2.0
 #: One-sided derivatives that differ by more than this many error estimates mark a kink.
 KINK_SIGNIFICANCE = 4.0

@@ -54,11 +54,21 @@ def _explain_factor(factor: float) -> str:
     )
 
 
+KINK_HINT = (
+    "the analytic value lies outside the one-sided derivatives at a kink: a wrong "
+    "derivative on one side of it, or a point where several kinks meet along this "
+    "coordinate (relu units with exactly zero pre-activation for several samples, say), "
+    "where valid subgradients can lie outside that interval; move the point off the "
+    "kinks to tell the two apart."
+)
+
+
 def diagnose(
     names: Sequence[str],
     analytic: Sequence[np.ndarray],
     numeric: Sequence[np.ndarray],
     failing: Sequence[np.ndarray],
+    at_kinks: bool = False,
 ) -> str | None:
     """Return a one-sentence guess at the cause of a mismatch, or None.
 
@@ -70,9 +80,13 @@ def diagnose(
         Per input, shaped like it; numeric is nan where it was not computed.
     failing : sequence of numpy.ndarray of bool
         Per input, the elements that failed.
+    at_kinks : bool
+        Every failure is a subgradient verdict at a kink.
     """
     if not any(f.any() for f in failing):
         return None
+    if at_kinks:
+        return KINK_HINT
     for k in range(len(names)):
         for j in range(k + 1, len(names)):
             if (

@@ -39,12 +39,13 @@ class FastOutcome:
     """Directions judged, elements judged one by one, and the miss bound.
 
     ``elements`` holds (input, flat index, verdict) for elements sitting on declared
-    kinks and for those reached by bisection.
+    kinks and for those reached by bisection. ``miss_probability`` is None once a
+    direction has failed.
     """
 
     directions: list[Verdict]
     elements: list[tuple[int, int, Verdict]]
-    miss_probability: float
+    miss_probability: float | None
     unlocated: bool
 
 
@@ -96,7 +97,7 @@ def check_fast(prober: Prober, elements: Elements, rng: np.random.Generator) -> 
         directions.append(verdict)
         if not verdict.passed:
             found = _bisect(prober, elements, rng, free)
-            return FastOutcome(directions, judged + found, miss, not found)
+            return FastOutcome(directions, judged + found, None, not found)
         miss *= _miss_bound(verdict.tolerance, free.size, reference)
         if len(directions) >= FAST_MIN_PROBES and miss <= FAST_TARGET_MISS:
             break

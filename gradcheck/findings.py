@@ -87,7 +87,13 @@ def _assemble(
         miss_probability=miss_probability,
         analytic=tuple(g.copy() for g in context.elements.gradients),
         numeric=numeric,
-        hint=diagnose(context.names, context.elements.gradients, hint_numeric, failing)
+        hint=diagnose(
+            context.names,
+            context.elements.gradients,
+            hint_numeric,
+            failing,
+            at_kinks=all(f.verdict.kink for f in mismatches),
+        )
         if mismatches
         else None,
         reproduce=context.reproduce,

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from gradcheck.compare import Tolerance, Verdict, judge
-from gradcheck.defaults import CHEAP_RTOL
+from gradcheck.defaults import BASE_STEP, CHEAP_RTOL, LADDER_START
 from gradcheck.noise import ECNOISE_INTERVALS, ECNOISE_SPACING, Noise, ecnoise
 from gradcheck.numeric import Evaluate, central, ladder
 from gradcheck.objective import Objective
@@ -61,7 +61,8 @@ class Prober:
         analytic : float
             The hand-written directional derivative.
         step : float
-            The cheap pass's step.
+            The cheap pass's step (``BASE_STEP`` times the probe's scale); the ladder
+            starts at the same multiple of ``LADDER_START``.
         cap : float
             Steps stay below half of this (a declared kink's distance).
         cheap : bool
@@ -75,7 +76,9 @@ class Prober:
                 return screened
         self.escalated += 1
         self._measure_noise()
-        first = min(step * np.cbrt(self.noise.relative), cap / 2.0)
+        # A noisier phi wants larger steps: Richardson's best step grows as noise**(1/5).
+        first = step / BASE_STEP * LADDER_START * self.noise.relative**0.2
+        first = min(first, cap / 2.0)
         return judge(analytic, ladder(evaluate, first, self.base, self.noise), self.tolerance)
 
     def _measure_noise(self) -> None:
