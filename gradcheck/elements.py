@@ -9,6 +9,10 @@ import numpy as np
 
 from gradcheck.defaults import BASE_STEP, STEP_SCALE_FLOOR
 
+#: A step of fewer units in the last place than this is lost to rounding: an element
+#: whose declared kink is that close is judged as sitting on it.
+MIN_STEP_ULPS = 64
+
 
 @dataclass(frozen=True)
 class Elements:
@@ -24,12 +28,19 @@ class Elements:
         Declared distance to the nearest kink (``inf`` when none is declared).
     gradients : list of numpy.ndarray
         The analytic gradients.
+    steps : list of numpy.ndarray
+        The cheap pass's step: ``BASE_STEP * scale``, at most half the declared distance.
+    on_kink : list of numpy.ndarray of bool
+        Elements sitting on a declared kink (or within ``MIN_STEP_ULPS`` of one): judged
+        by one-sided differences at ``BASE_STEP * scale``.
     """
 
     shapes: tuple[tuple[int, ...], ...]
     scales: list[np.ndarray]
     distances: list[np.ndarray]
     gradients: list[np.ndarray]
+    steps: list[np.ndarray]
+    on_kink: list[np.ndarray]
 
     @classmethod
     def build(
@@ -39,11 +50,21 @@ class Elements:
         gradients: Sequence[np.ndarray],
     ) -> Elements:
         """Collect the per-element facts of float64 inputs."""
+        scales = [np.maximum(np.abs(x), STEP_SCALE_FLOOR) for x in inputs]
+        steps = [
+            np.minimum(BASE_STEP * s, d / 2.0) for s, d in zip(scales, distances, strict=True)
+        ]
+        on_kink = [
+            step < MIN_STEP_ULPS * np.spacing(np.abs(x))
+            for step, x in zip(steps, inputs, strict=True)
+        ]
         return cls(
             shapes=tuple(x.shape for x in inputs),
-            scales=[np.maximum(np.abs(x), STEP_SCALE_FLOOR) for x in inputs],
+            scales=scales,
             distances=list(distances),
             gradients=list(gradients),
+            steps=steps,
+            on_kink=on_kink,
         )
 
     @property
@@ -78,12 +99,10 @@ class Elements:
     def step(self, which: int, index: int) -> tuple[float, float, bool]:
         """Return (cheap step, cap, sits on a declared kink) for one element.
 
-        A declared kink at distance d shrinks the step to ``BASE_STEP * d`` (never
-        across it); an element sitting on one (d = 0) is stepped normally and judged by
-        one-sided differences only.
+        Steps never reach across a declared kink (the ladder stays below half the
+        distance, the cap); an element sitting on one is stepped normally and judged
+        by one-sided differences.
         """
-        scale = float(self.scales[which].flat[index])
-        distance = float(self.distances[which].flat[index])
-        if distance == 0.0:
-            return BASE_STEP * scale, np.inf, True
-        return BASE_STEP * min(scale, distance), distance, False
+        if self.on_kink[which].flat[index]:
+            return BASE_STEP * float(self.scales[which].flat[index]), np.inf, True
+        return float(self.steps[which].flat[index]), float(self.distances[which].flat[index]), False

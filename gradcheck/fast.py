@@ -64,7 +64,7 @@ def _probe(
     def evaluate(t: float) -> tuple[float, float]:
         return prober.objective.along(direction, t)
 
-    return prober.verdict(evaluate, analytic, BASE_STEP * min(1.0, cap), cap, cheap=False)
+    return prober.verdict(evaluate, analytic, min(BASE_STEP, cap / 2.0), cap, cheap=False)
 
 
 def _miss_bound(tolerance: float, count: int, reference: float) -> float:
@@ -76,7 +76,7 @@ def _miss_bound(tolerance: float, count: int, reference: float) -> float:
 
 def check_fast(prober: Prober, elements: Elements, rng: np.random.Generator) -> FastOutcome:
     """Judge random directions until the miss bound is met; bisect on a failure."""
-    on_kink = elements.flat(elements.distances) == 0.0
+    on_kink = elements.flat(elements.on_kink)
     judged = [
         (*elements.locate(int(n)), check_element(prober, elements, *elements.locate(int(n))))
         for n in np.flatnonzero(on_kink)

@@ -78,7 +78,7 @@ def central(evaluate: Evaluate, step: float, noise: Noise) -> Estimate:
     plus, step_plus = evaluate(step)
     minus, step_minus = evaluate(-step)
     width = step_plus - step_minus
-    value = (plus - minus) / width
+    value = (plus - minus) / width if width > 0.0 else float("nan")
     if not np.isfinite(value):
         return Estimate(float("nan"), float("inf"), False, float("nan"), float("nan"), 2)
     error = NOISE_SAFETY * _CENTRAL_NOISE * 2.0 * noise.at(plus, minus) / width
@@ -100,12 +100,16 @@ def _rungs(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
         step = first_step / LADDER_RATIO**k
         up, step_up = evaluate(step)
         down, step_down = evaluate(-step)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a step lost to rounding
+            plus = np.float64(up - base) / step_up
+            minus = np.float64(base - down) / -step_down
+            centre = np.float64(up - down) / (step_up - step_down)
         rungs.append(
             _Rung(
                 step=step,
-                plus=(up - base) / step_up,
-                minus=(base - down) / -step_down,
-                central=(up - down) / (step_up - step_down),
+                plus=float(plus),
+                minus=float(minus),
+                central=float(centre),
                 sigma=noise.at(base, up, down) if np.isfinite(up + down) else noise.sigma,
             )
         )
@@ -163,7 +167,8 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
             candidates.append(
                 (richardson[k], truncation, _RICHARDSON_NOISE * fine.sigma / fine.step)
             )
-        # Near the edge of a domain only one side may be finite.
+            continue
+        # Near the edge of a domain only one side is finite.
         for one_sided, before in ((plus2, plus_before), (minus2, minus_before)):
             if np.isfinite(one_sided) and np.isfinite(before):
                 candidates.append(
@@ -178,18 +183,30 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
 
 
 def _kink(sided: list[tuple[_Rung, float, float]]) -> tuple[float, float, float] | None:
-    """Return (low, high, error) when the one-sided derivatives keep disagreeing."""
-    usable = [s for s in sided if np.isfinite(s[1]) and np.isfinite(s[2])]
-    if len(usable) < 3:
-        return None
-    significant = []
-    for (_, plus_before, minus_before), (rung, plus2, minus2) in pairwise(usable):
+    """Return (low, high, error) when the one-sided derivatives keep disagreeing.
+
+    Going from coarse to fine steps, a disagreement significant at two consecutive
+    rungs marks a kink; a finer rung that could have seen that jump (its own error
+    threshold is below it) but shows agreement cancels it: the coarse steps merely
+    straddled a nearby kink. Rungs too noisy to tell either way are passed over.
+    """
+    found: tuple[float, float, float] | None = None
+    jump = 0.0
+    streak = 0
+    for (_, plus_before, minus_before), (rung, plus2, minus2) in pairwise(sided):
+        if not np.isfinite(plus2 - minus2) or not np.isfinite(plus_before - minus_before):
+            continue
         change = abs(plus2 - plus_before) + abs(minus2 - minus_before)
         rounding = NOISE_SAFETY * _ONE_SIDED_NOISE * rung.sigma / rung.step
-        significant.append(abs(plus2 - minus2) > KINK_SIGNIFICANCE * (change + rounding))
-    if not (significant[-1] and significant[-2]):
-        return None
-    rung, plus2, minus2 = usable[-1]
-    bounds = (rung.plus, rung.minus, plus2, minus2)
-    rounding = NOISE_SAFETY * _ONE_SIDED_NOISE * rung.sigma / rung.step
-    return min(bounds), max(bounds), rounding
+        threshold = KINK_SIGNIFICANCE * (change + rounding)
+        disagreement = abs(plus2 - minus2)
+        if disagreement > threshold:
+            streak += 1
+            if streak >= 2:
+                bounds = (rung.plus, rung.minus, plus2, minus2)
+                found, jump = (min(bounds), max(bounds), rounding), disagreement
+        else:
+            streak = 0
+            if found is not None and threshold < jump:
+                found = None
+    return found

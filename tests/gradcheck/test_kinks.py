@@ -1,0 +1,197 @@
+"""Kinks, ties, poles and extreme magnitudes: correct code passes, wrong code fails."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import gradcheck
+
+
+class Relu:
+    def forward(self, x):
+        return np.maximum(x, 0.0)
+
+    def backward(self, x, grad_output):
+        return grad_output * (x > 0)
+
+    def kink_distance(self, x):
+        return np.abs(x)
+
+
+class Max:
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def backward(self, a, b, grad_output):
+        first = a >= b  # a tie goes to a: one valid subgradient
+        return grad_output * first, grad_output * ~first
+
+    def kink_distance(self, a, b):
+        gap = np.abs(a - b)
+        return gap, gap
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def relu_backward(x, grad_output):
+    return grad_output * (x > 0)
+
+
+NEAR = [1e-12, 1e-11, 1e-9, 1e-7, 1e-6, 3e-6, 1e-5]
+
+
+@pytest.mark.parametrize("distance", NEAR)
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_relu_near_its_kink_passes_undeclared(distance, sign):
+    gradcheck.check(relu, relu_backward, np.array([sign * distance, 2.0, -3.0]))
+
+
+@pytest.mark.parametrize("distance", NEAR)
+def test_relu_near_its_kink_passes_declared(distance):
+    gate = Relu()
+    gradcheck.check(gate.forward, gate.backward, np.array([distance, -distance]))
+
+
+@pytest.mark.parametrize("convention", [0.0, 0.5, 1.0])
+def test_relu_exactly_at_zero_passes_with_any_subgradient(convention):
+    def backward(x, grad_output):
+        return grad_output * np.where(x == 0, convention, x > 0)
+
+    gradcheck.check(relu, backward, np.array([0.0, 1.0]))
+    result = gradcheck.check(relu, backward, np.array([0.0, 1.0]), kinks=np.abs, names=["x"])
+    assert [str(location) for location in result.kinks] == ["x[0]"]
+
+
+@pytest.mark.parametrize("bad", [2.0, -1.0, 1.5])
+def test_relu_with_a_slope_outside_the_subgradient_fails_at_the_kink(bad):
+    def backward(x, grad_output):
+        return grad_output * np.where(x == 0, bad, x > 0)
+
+    result = gradcheck.compare(relu, backward, np.array([0.0]))
+    assert not result.passed
+    assert result.mismatches[0].verdict.kink
+
+
+def test_relu_with_the_wrong_side_fails_near_the_kink():
+    def backward(x, grad_output):
+        return grad_output * (x >= -1e-3)  # on for small negatives: wrong there
+
+    result = gradcheck.compare(relu, backward, np.array([-1e-4, 1.0]))
+    assert [f.where for f in result.mismatches] == ["x[0]"]
+
+
+def test_undeclared_kink_is_detected_and_listed():
+    result = gradcheck.check(relu, relu_backward, np.array([0.0, 1e-13, 5.0]))
+    assert {location.index for location in result.kinks} == {(0,), (1,)}
+
+
+def test_max_at_ties_and_near_ties_passes():
+    gate = Max()
+    a = np.array([1.0, 2.0, -3.0, 1e-12, 0.5])
+    b = np.array([1.0, 2.0 + 1e-12, -3.0, 0.0, 0.5 - 1e-9])
+    result = gradcheck.check(gate.forward, gate.backward, a, b)
+    assert result.kinks
+
+
+def test_max_routing_the_gradient_to_the_smaller_input_fails():
+    def backward(a, b, grad_output):
+        return grad_output * (a < b), grad_output * (a >= b)
+
+    result = gradcheck.compare(np.maximum, backward, np.array([1.0, 5.0]), np.array([2.0, 3.0]))
+    assert len(result.mismatches) == 4
+
+
+def test_steps_never_cross_a_declared_kink():
+    """sqrt is undefined below 0; declared, the checker never evaluates there."""
+    seen = []
+
+    class Sqrt:
+        def forward(self, x):
+            seen.append(x.copy())
+            if np.any(x < 0):
+                raise ValueError("math domain error")
+            return np.sqrt(x)
+
+        def backward(self, x, grad_output):
+            return grad_output * 0.5 / np.sqrt(x)
+
+        def kink_distance(self, x):
+            return x  # the domain ends at 0
+
+    gate = Sqrt()
+    gradcheck.check(gate.forward, gate.backward, np.array([1e-10, 1e-6, 2.0]))
+    assert min(float(x.min()) for x in seen) > 0.0
+
+
+@pytest.mark.parametrize("x", [1e-5, -1e-5, 1e-6, 1e-3, 1.0, 1e3])
+@pytest.mark.parametrize("declared", [False, True])
+def test_reciprocal_near_its_pole_passes(x, declared):
+    def forward(a):
+        return 1.0 / a
+
+    def backward(a, grad_output):
+        return -grad_output / (a * a)
+
+    kinks = (lambda a: np.abs(a)) if declared else None
+    gradcheck.check(forward, backward, np.array([x]), kinks=kinks)
+
+
+def test_reciprocal_with_the_wrong_sign_near_its_pole_fails():
+    def backward(a, grad_output):
+        return grad_output / (a * a)
+
+    result = gradcheck.compare(lambda a: 1.0 / a, backward, np.array([1e-5]))
+    assert result.hint.startswith("sign flip")
+
+
+def sigmoid(x):
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+@pytest.mark.parametrize("x", [-1000.0, -700.0, -40.0, 0.0, 40.0, 700.0, 1000.0])
+def test_stable_sigmoid_at_extreme_inputs_passes(x):
+    def backward(z, grad_output):
+        s = sigmoid(z)
+        return grad_output * s * (1.0 - s)
+
+    gradcheck.check(sigmoid, backward, np.array([x]))
+
+
+def test_sigmoid_with_a_wrong_derivative_fails_at_moderate_inputs():
+    def backward(z, grad_output):
+        return grad_output * sigmoid(z)  # forgot (1 - s)
+
+    assert not gradcheck.compare(sigmoid, backward, np.array([-2.0, 0.5])).passed
+
+
+def test_large_magnitudes_pass():
+    def forward(x):
+        return np.sum(x**2)
+
+    def backward(x, grad_output):
+        return 2.0 * x * grad_output
+
+    gradcheck.check(forward, backward, np.array([1e150, -3e149, 1e-150]))
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=6),
+                  elements=st.floats(-1e6, 1e6, allow_subnormal=False)))
+def test_relu_passes_for_any_input_including_exact_zeros(x):
+    gate = Relu()
+    gradcheck.check(gate.forward, gate.backward, x)
+    gradcheck.check(relu, relu_backward, x)
+
+
+@given(st.data())
+def test_max_passes_for_any_inputs_including_ties(data):
+    shape = data.draw(hnp.array_shapes(max_dims=2, max_side=5))
+    elements = st.floats(-1e3, 1e3, allow_subnormal=False)
+    a = data.draw(hnp.arrays(np.float64, shape, elements=elements))
+    b = data.draw(hnp.arrays(np.float64, shape, elements=elements))
+    gate = Max()
+    gradcheck.check(gate.forward, gate.backward, a, b)

@@ -1,0 +1,113 @@
+"""Correct code of 10^4 parameters passes; single-entry errors far below torch's rtol fail."""
+
+import numpy as np
+import pytest
+
+import gradcheck
+from tests.gradcheck.networks import mlp, with_wrong_entry
+
+WRONG = (0, (3, 17))  # W1[3, 17]
+
+
+@pytest.fixture(scope="module", params=["tanh", "relu"])
+def network(request):
+    return request.param, *mlp(request.param)
+
+
+def test_network_of_10_000_parameters_has_that_many(network):
+    _, _, _, params = network
+    assert sum(p.size for p in params) == 10_405
+
+
+def test_correct_network_passes_full_mode_in_2n_forward_calls(network):
+    _, forward, backward, params = network
+    result = gradcheck.check(forward, backward, *params, mode="full")
+    n = sum(p.size for p in params)
+    assert result.mode == "full"
+    # 2 per element, plus the contract checks and phi(0): no escalation for correct code.
+    assert 2 * n <= result.forward_calls <= 2 * n + 10
+
+
+def test_single_entry_wrong_by_tiny_factor_fails_full_mode_and_is_named(network):
+    activation, forward, backward, params = network
+    factor = 1 + (1e-6 if activation == "tanh" else 1e-5)
+    wrong = with_wrong_entry(backward, *WRONG, factor)
+    result = gradcheck.compare(forward, wrong, *params, mode="full")
+    assert not result.passed
+    assert [f.where for f in result.mismatches] == ["W1[3, 17]"]
+
+
+def test_correct_network_passes_fast_mode_in_few_calls_with_stated_miss_probability(network):
+    _, forward, backward, params = network
+    result = gradcheck.check(forward, backward, *params, mode="fast")
+    assert result.mode == "fast"
+    assert result.forward_calls < 300
+    assert result.miss_probability is not None
+    assert result.miss_probability <= 1e-6
+
+
+def test_single_entry_wrong_by_1e_4_fails_fast_mode_and_bisection_names_it(network):
+    _, forward, backward, params = network
+    wrong = with_wrong_entry(backward, *WRONG, 1 + 1e-4)
+    result = gradcheck.compare(forward, wrong, *params, mode="fast")
+    assert not result.passed
+    named = [f.where for f in result.mismatches if f.location is not None]
+    assert named == ["W1[3, 17]"]
+    assert result.forward_calls < 0.2 * sum(p.size for p in params)
+
+
+def test_fast_mode_names_several_wrong_entries():
+    forward, backward, params = mlp("tanh", hidden=100)
+
+    def wrong(*arguments):
+        grads = [g.copy() for g in backward(*arguments)]
+        grads[0][1, 2] *= 1.01
+        grads[2][50, 3] *= 0.99
+        return tuple(grads)
+
+    result = gradcheck.compare(forward, wrong, *params, mode="fast")
+    named = {f.where for f in result.mismatches if f.location is not None}
+    assert named == {"W1[1, 2]", "W2[50, 3]"}
+
+
+def test_fast_mode_is_deterministic_for_a_seed():
+    forward, backward, params = mlp("tanh", hidden=50)
+    first = gradcheck.compare(forward, backward, *params, mode="fast", seed=3)
+    second = gradcheck.compare(forward, backward, *params, mode="fast", seed=3)
+    assert first.miss_probability == second.miss_probability
+    assert first.forward_calls == second.forward_calls
+    assert [f.verdict for f in first.worst] == [f.verdict for f in second.worst]
+
+
+def test_auto_mode_is_full_for_small_inputs_and_fast_for_large():
+    def forward(x):
+        return np.sum(np.sin(x))
+
+    def backward(x, g):
+        return g * np.cos(x)
+
+    assert gradcheck.check(forward, backward, np.ones(100)).mode == "full"
+    assert gradcheck.check(forward, backward, np.ones(5000)).mode == "fast"
+    assert gradcheck.check(forward, backward, np.ones(5000), mode="full").mode == "full"
+
+
+def test_fast_mode_with_elements_on_declared_kinks():
+    class Relu:
+        def forward(self, x):
+            return np.maximum(x, 0.0)
+
+        def backward(self, x, g):
+            return g * (x > 0)
+
+        def kink_distance(self, x):
+            return np.abs(x)
+
+    x = np.random.default_rng(1).standard_normal(6000)
+    x[::7] = 0.0
+    relu = Relu()
+    result = gradcheck.check(relu.forward, relu.backward, x, mode="fast")
+    at_kinks = {location.index[0] for location in result.kinks}
+    zeros = set(np.flatnonzero(x == 0.0).tolist())
+    assert at_kinks <= zeros
+    # A zero whose random grad_output is tiny shows no visible kink: judged smooth.
+    assert len(at_kinks) >= 0.99 * len(zeros)
