@@ -85,6 +85,16 @@ def diagnose(
     """
     if not any(f.any() for f in failing):
         return None
+    unresolved = [
+        name for name, n, f in zip(names, numeric, failing, strict=True) if np.isnan(n[f]).any()
+    ]
+    if unresolved:
+        return (
+            f"no numerical derivative converged for some elements of {unresolved[0]!r}: the "
+            "function is not smooth at any step tried, so they could not be verified (an "
+            "undeclared kink, pole or domain edge very close?); declare it with "
+            "kink_distance."
+        )
     if at_kinks:
         return KINK_HINT
     for k in range(len(names)):

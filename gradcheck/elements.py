@@ -51,9 +51,7 @@ class Elements:
     ) -> Elements:
         """Collect the per-element facts of float64 inputs."""
         scales = [np.maximum(np.abs(x), STEP_SCALE_FLOOR) for x in inputs]
-        steps = [
-            np.minimum(BASE_STEP * s, d / 2.0) for s, d in zip(scales, distances, strict=True)
-        ]
+        steps = [np.minimum(BASE_STEP * s, d / 2.0) for s, d in zip(scales, distances, strict=True)]
         on_kink = [
             step < MIN_STEP_ULPS * np.spacing(np.abs(x))
             for step, x in zip(steps, inputs, strict=True)

@@ -157,29 +157,46 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
         return Estimate((low + high) / 2.0, error, True, low, high, evaluations)
 
     richardson = [_extrapolate(fine.central, coarse.central, 2) for coarse, fine in pairs]
+    plus2 = [entry[1] for entry in sided]
+    minus2 = [entry[2] for entry in sided]
     candidates = []  # (value, truncation estimate, rounding estimate)
-    for k in range(1, len(pairs)):
-        fine, plus2, minus2 = sided[k]
-        _, plus_before, minus_before = sided[k - 1]
-        if np.isfinite(richardson[k]) and np.isfinite(richardson[k - 1]):
-            disagreement = abs(plus2 - minus2) if np.isfinite(plus2 - minus2) else 0.0
-            truncation = abs(richardson[k] - richardson[k - 1]) + disagreement
-            candidates.append(
-                (richardson[k], truncation, _RICHARDSON_NOISE * fine.sigma / fine.step)
-            )
+    for k in range(2, len(pairs)):
+        fine = sided[k][0]
+        if np.isfinite(richardson[k]):
+            rounding = _RICHARDSON_NOISE * fine.sigma / fine.step
+            disagreement = abs(plus2[k] - minus2[k]) if np.isfinite(plus2[k] - minus2[k]) else 0.0
+            truncation = _change(richardson, k, NOISE_SAFETY * rounding) + disagreement
+            candidates.append((richardson[k], truncation, rounding))
             continue
         # Near the edge of a domain only one side is finite.
-        for one_sided, before in ((plus2, plus_before), (minus2, minus_before)):
-            if np.isfinite(one_sided) and np.isfinite(before):
-                candidates.append(
-                    (one_sided, abs(one_sided - before), _ONE_SIDED_NOISE * fine.sigma / fine.step)
-                )
+        for one_sided in (plus2, minus2):
+            if np.isfinite(one_sided[k]):
+                rounding = _ONE_SIDED_NOISE * fine.sigma / fine.step
+                truncation = _change(one_sided, k, NOISE_SAFETY * rounding)
+                candidates.append((one_sided[k], truncation, rounding))
     best_value, best_error = float("nan"), float("inf")
     for value, truncation, rounding in candidates:
         error = TRUNCATION_SAFETY * truncation + NOISE_SAFETY * rounding
         if error < best_error:
             best_value, best_error = value, error
     return Estimate(best_value, best_error, False, best_value, best_value, evaluations)
+
+
+def _change(sequence: list[float], k: int, rounding: float) -> float:
+    """Estimate the truncation error of ``sequence[k]`` by its last change.
+
+    The estimate holds only while the sequence converges: a change above the rounding
+    level that is larger than the one before means these steps have not reached the
+    asymptotic regime (a singularity closer than the finest of them), and no bound is
+    claimed.
+    """
+    last = abs(sequence[k] - sequence[k - 1])
+    before = abs(sequence[k - 1] - sequence[k - 2])
+    if not np.isfinite(last):
+        return float("inf")
+    if last > rounding and not last < before:
+        return float("inf")
+    return last
 
 
 def _kink(sided: list[tuple[_Rung, float, float]]) -> tuple[float, float, float] | None:

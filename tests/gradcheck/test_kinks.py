@@ -127,6 +127,20 @@ def test_steps_never_cross_a_declared_kink():
     assert min(float(x.min()) for x in seen) > 0.0
 
 
+def test_undeclared_domain_edge_too_close_to_resolve_fails_with_advice_to_declare_it():
+    def forward(x):
+        return np.sqrt(x)
+
+    def backward(x, grad_output):
+        return grad_output * 0.5 / np.sqrt(x)
+
+    with np.errstate(invalid="ignore"):
+        result = gradcheck.compare(forward, backward, np.array([1e-9, 1.0]))
+        assert [f.where for f in result.mismatches] == ["x[0]"]
+        assert "kink_distance" in result.hint
+        gradcheck.check(forward, backward, np.array([1e-9, 1.0]), kinks=lambda x: x)
+
+
 @pytest.mark.parametrize("x", [1e-5, -1e-5, 1e-6, 1e-3, 1.0, 1e3])
 @pytest.mark.parametrize("declared", [False, True])
 def test_reciprocal_near_its_pole_passes(x, declared):
@@ -179,8 +193,13 @@ def test_large_magnitudes_pass():
     gradcheck.check(forward, backward, np.array([1e150, -3e149, 1e-150]))
 
 
-@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=6),
-                  elements=st.floats(-1e6, 1e6, allow_subnormal=False)))
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(max_dims=2, max_side=6),
+        elements=st.floats(-1e6, 1e6, allow_subnormal=False),
+    )
+)
 def test_relu_passes_for_any_input_including_exact_zeros(x):
     gate = Relu()
     gradcheck.check(gate.forward, gate.backward, x)

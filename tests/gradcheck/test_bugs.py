@@ -1,0 +1,311 @@
+"""The seeds' published backward bugs and the classic ones: caught, named, diagnosed.
+
+Each bug sits next to its correct version, which must pass.
+"""
+
+import numpy as np
+import pytest
+
+import gradcheck
+
+
+def sig(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+# --- seed 003: Karpathy's sigmoid neuron, dq = q * (1 - q) * df -----------------------
+
+
+def neuron(a, b, c, x, y):
+    return sig(a * x + b * y + c)
+
+
+def neuron_backward_published(a, b, c, x, y, df):
+    q = a * x + b * y + c
+    dq = q * (1 - q) * df  # the article's line: q where sig(q) is meant
+    return x * dq, y * dq, 1.0 * dq, a * dq, b * dq
+
+
+def neuron_backward(a, b, c, x, y, df):
+    f = sig(a * x + b * y + c)
+    dq = f * (1 - f) * df
+    return x * dq, y * dq, 1.0 * dq, a * dq, b * dq
+
+
+NEURON_POINT = [np.array(v) for v in (1.0, 2.0, -3.0, -1.0, 3.0)]
+
+
+def test_seed_003_neuron_bug_is_caught_with_one_shared_wrong_factor():
+    result = gradcheck.compare(neuron, neuron_backward_published, *NEURON_POINT)
+    assert len(result.mismatches) == 5
+    assert "one wrong factor shared by all" in result.hint
+
+
+def test_seed_003_neuron_fixed_passes_and_matches_the_article():
+    result = gradcheck.check(neuron, neuron_backward, *NEURON_POINT)
+    # The article: f = 0.8808 at this point, so dq = f(1-f) = 0.105.
+    np.testing.assert_allclose(
+        [g.item() for g in result.analytic],
+        [-0.104993, 0.314980, 0.104993, 0.104993, 0.209987],
+        atol=1e-6,
+    )
+
+
+# --- seed 003: (a + b) / (c + d), db assigned where dd was meant ---------------------
+
+
+def quotient(a, b, c, d):
+    return (a + b) / (c + d)
+
+
+def quotient_backward_published(a, b, c, d, dx):
+    x1, x2 = a + b, c + d
+    x3 = 1.0 / x2
+    dx1, dx3 = x3 * dx, x1 * dx
+    dx2 = (-1.0 / (x2 * x2)) * dx3
+    da = 1.0 * dx1
+    db = 1.0 * dx1
+    dc = 1.0 * dx2
+    db = 1.0 * dx2  # the article's slip: dd was meant
+    dd = 0.0 * dx  # ... and so dd is never set
+    return da, db, dc, dd
+
+
+def quotient_backward(a, b, c, d, dx):
+    x1, x2 = a + b, c + d
+    x3 = 1.0 / x2
+    dx1, dx3 = x3 * dx, x1 * dx
+    dx2 = (-1.0 / (x2 * x2)) * dx3
+    return dx1, dx1, dx2, dx2
+
+
+QUOTIENT_POINT = [np.array(v) for v in (1.0, 2.0, 3.0, 4.0)]
+
+
+def test_seed_003_division_bug_is_caught_at_b_and_d():
+    result = gradcheck.compare(quotient, quotient_backward_published, *QUOTIENT_POINT)
+    assert {f.where for f in result.mismatches} == {"b", "d"}
+
+
+def test_seed_003_division_fixed_passes():
+    gradcheck.check(quotient, quotient_backward, *QUOTIENT_POINT)
+
+
+# --- seed 000: the Celsius neuron; the weight gradient multiplies by the prediction ---
+
+CELSIUS = np.arange(-50, 50, dtype=float)
+FAHRENHEIT = CELSIUS * 9 / 5 + 32
+
+
+def celsius_loss(weight, bias):
+    output = CELSIUS * weight + bias
+    return np.mean((FAHRENHEIT - output) ** 2)
+
+
+def celsius_backward_published(weight, bias, grad_loss):
+    output = CELSIUS * weight + bias
+    grad_output = 2.0 * (output - FAHRENHEIT) / CELSIUS.size * grad_loss
+    grad_weight = np.sum(grad_output * output)  # the published line: output, not celsius
+    grad_bias = np.sum(grad_output)
+    return grad_weight, grad_bias
+
+
+def celsius_backward(weight, bias, grad_loss):
+    output = CELSIUS * weight + bias
+    grad_output = 2.0 * (output - FAHRENHEIT) / CELSIUS.size * grad_loss
+    return np.sum(grad_output * CELSIUS), np.sum(grad_output)
+
+
+@pytest.mark.parametrize(("weight", "bias"), [(0.8, 0.1), (1.5, 20.0), (-3.0, 40.0)])
+def test_seed_000_weight_gradient_bug_is_caught_at_the_weight(weight, bias):
+    result = gradcheck.compare(
+        celsius_loss, celsius_backward_published, np.array(weight), np.array(bias)
+    )
+    assert [f.where for f in result.mismatches] == ["weight"]
+
+
+@pytest.mark.parametrize(("weight", "bias"), [(0.8, 0.1), (1.8, 32.0), (-3.0, 40.0)])
+def test_seed_000_fixed_passes_including_at_the_optimum(weight, bias):
+    gradcheck.check(celsius_loss, celsius_backward, np.array(weight), np.array(bias))
+
+
+# --- seed 001 part 1: the perceptron applies sigmoid' to an already squashed value ----
+
+rng = np.random.default_rng(42)
+FEATURES = rng.standard_normal((5, 3))
+LABELS = np.array([[1.0], [0.0], [0.0], [1.0], [1.0]])
+
+
+def sigmoid_der(x):
+    return sig(x) * (1 - sig(x))
+
+
+def perceptron_loss(weights, bias):
+    z = sig(FEATURES @ weights + bias)
+    return 0.5 * np.sum((z - LABELS) ** 2)
+
+
+def perceptron_backward_published(weights, bias, grad_loss):
+    z = sig(FEATURES @ weights + bias)
+    dcost_dpred = (z - LABELS) * grad_loss
+    dpred_dz = sigmoid_der(z)  # the tutorial's line: z is sigmoid(XW) already
+    z_delta = dcost_dpred * dpred_dz
+    return FEATURES.T @ z_delta, np.sum(z_delta)
+
+
+def perceptron_backward(weights, bias, grad_loss):
+    z = sig(FEATURES @ weights + bias)
+    z_delta = (z - LABELS) * grad_loss * z * (1 - z)
+    return FEATURES.T @ z_delta, np.sum(z_delta)
+
+
+PERCEPTRON_POINT = [rng.standard_normal((3, 1)), np.array(0.3)]
+
+
+def test_seed_001_perceptron_squashed_twice_is_caught():
+    result = gradcheck.compare(perceptron_loss, perceptron_backward_published, *PERCEPTRON_POINT)
+    assert {f.where for f in result.mismatches} == {
+        "weights[0, 0]",
+        "weights[1, 0]",
+        "weights[2, 0]",
+        "bias",
+    }
+    assert "activation derivative applied to the wrong value" in result.hint
+
+
+def test_seed_001_perceptron_fixed_passes():
+    gradcheck.check(perceptron_loss, perceptron_backward, *PERCEPTRON_POINT)
+
+
+# --- softmax whose backward keeps only the diagonal of the Jacobian -------------------
+
+
+def softmax(s):
+    e = np.exp(s - s.max())
+    return e / e.sum()
+
+
+def softmax_backward_diagonal(s, grad_output):
+    p = softmax(s)
+    return grad_output * p * (1 - p)
+
+
+def softmax_backward(s, grad_output):
+    p = softmax(s)
+    return p * (grad_output - np.dot(grad_output, p))
+
+
+def test_softmax_diagonal_only_backward_is_caught():
+    result = gradcheck.compare(softmax, softmax_backward_diagonal, np.array([0.5, -1.0, 2.0]))
+    assert not result.passed
+    assert result.random_grad_output
+
+
+def test_softmax_full_jacobian_backward_passes():
+    gradcheck.check(softmax, softmax_backward, np.array([0.5, -1.0, 2.0, 300.0, -300.0]))
+
+
+# --- the classics -----------------------------------------------------------------------
+
+X = np.random.default_rng(7).standard_normal((8, 4))
+T = np.random.default_rng(8).standard_normal((8, 4))
+
+
+def linear_loss(W, b):
+    return 0.5 * np.sum((X @ W + b - T) ** 2)
+
+
+def linear_backward(W, b, g):
+    r = (X @ W + b - T) * g
+    return X.T @ r, r.sum(axis=0)
+
+
+W0, B0 = np.random.default_rng(9).standard_normal((4, 4)), np.zeros(4)
+
+
+def test_correct_linear_layer_passes():
+    gradcheck.check(linear_loss, linear_backward, W0, B0)
+
+
+def test_sign_flip_is_caught_and_named():
+    def backward(W, b, g):
+        return tuple(-x for x in linear_backward(W, b, g))
+
+    result = gradcheck.compare(linear_loss, backward, W0, B0)
+    assert result.hint.startswith("sign flip")
+
+
+def test_factor_two_is_caught_and_named():
+    def backward(W, b, g):
+        return tuple(2 * x for x in linear_backward(W, b, g))
+
+    result = gradcheck.compare(linear_loss, backward, W0, B0)
+    assert "factor 2" in result.hint
+
+
+def test_transposed_weight_gradient_on_a_square_matrix_is_caught_and_named():
+    def backward(W, b, g):
+        dW, db = linear_backward(W, b, g)
+        return dW.T, db
+
+    result = gradcheck.compare(linear_loss, backward, W0, B0)
+    assert "transposed" in result.hint
+    assert all(f.where.startswith("W") for f in result.mismatches)
+
+
+def test_mean_versus_sum_over_the_batch_is_caught_and_named():
+    def mean_loss(W, b):
+        return linear_loss(W, b) / len(X)
+
+    result = gradcheck.compare(mean_loss, linear_backward, W0, B0)
+    assert "factor 8" in result.hint and "batch has 8 samples" in result.hint
+
+
+def test_swapped_inputs_are_caught_and_named():
+    def product(a, b):
+        return np.sum(np.sin(a) * b)
+
+    def backward(a, b, g):
+        return g * np.sin(a), g * np.cos(a) * b  # each input gets the other's gradient
+
+    a, b = np.array([0.3, 1.2]), np.array([0.7, -0.4])
+    result = gradcheck.compare(product, backward, a, b)
+    assert "swapped" in result.hint
+
+
+def square_by_fan_out(a):
+    return a * a
+
+
+def test_missing_accumulation_for_a_times_a_is_caught_and_named():
+    def backward(a, dx):
+        da = a * dx  # the first branch ...
+        return da  # ... and "da += a * dx" forgotten
+
+    result = gradcheck.compare(square_by_fan_out, backward, np.array([1.5, -2.0]))
+    assert "factor 1/2" in result.hint and "fan-out" in result.hint
+
+
+def test_accumulated_fan_out_for_a_times_a_passes():
+    def backward(a, dx):
+        da = a * dx
+        da = da + a * dx
+        return da
+
+    gradcheck.check(square_by_fan_out, backward, np.array([1.5, -2.0, 0.0]))
+
+
+def test_wrong_activation_derivative_is_caught():
+    def backward(x, g):
+        return g * (1 - x**2)  # tanh' written in terms of the input, not the output
+
+    result = gradcheck.compare(np.tanh, backward, np.array([0.3, -1.2, 2.0]))
+    assert not result.passed
+    assert "not by one common factor" in result.hint
+
+
+def test_relu_derivative_of_the_wrong_side_is_caught():
+    def backward(x, g):
+        return g * (x < 0)
+
+    assert not gradcheck.compare(lambda x: np.maximum(x, 0), backward, np.array([0.5, -0.5])).passed

@@ -1,0 +1,113 @@
+"""The numerical core: estimates and their error bounds, kink detection, noise."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradcheck.defaults import BASE_STEP, LADDER_START, NUMERIC_EPS
+from gradcheck.noise import Noise, ecnoise
+from gradcheck.numeric import central, ladder
+
+
+def along(f, x):
+    def evaluate(t):
+        moved = x + t
+        return float(f(moved)), moved - x
+
+    return evaluate
+
+
+def floor_noise(value):
+    level = NUMERIC_EPS * abs(value)
+    return Noise(level, level)
+
+
+@given(
+    amplitude=st.floats(1e-3, 1e3),
+    frequency=st.floats(0.1, 10.0),
+    phase=st.floats(-3.0, 3.0),
+    x=st.floats(-10.0, 10.0),
+)
+def test_ladder_error_estimate_bounds_the_true_error_on_smooth_functions(
+    amplitude, frequency, phase, x
+):
+    def f(t):
+        return amplitude * np.sin(frequency * t + phase)
+
+    true = amplitude * frequency * np.cos(frequency * x + phase)
+    scale = max(abs(x), 1.0)
+    estimate = ladder(along(f, x), LADDER_START * scale, f(x), floor_noise(f(x)))
+    assert not estimate.kink
+    assert abs(estimate.value - true) <= estimate.error + 1e-14 * abs(amplitude * frequency)
+
+
+@given(x=st.floats(-5.0, 5.0), power=st.integers(0, 3))
+def test_central_difference_is_exact_up_to_rounding_for_quadratics(x, power):
+    def f(t):
+        return 3.0 * t**2 - t + power
+
+    estimate = central(along(f, x), BASE_STEP * max(abs(x), 1.0), floor_noise(f(x)))
+    assert abs(estimate.value - (6.0 * x - 1.0)) <= estimate.error
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e-14, -1e-13, 1e-12])
+def test_ladder_reports_a_kink_with_both_one_sided_slopes(offset):
+    def f(t):
+        return max(t, 0.0) * 3.0 - min(t, 0.0)
+
+    estimate = ladder(along(f, offset), LADDER_START, f(offset), floor_noise(1.0))
+    assert estimate.kink
+    assert estimate.low <= -1.0 + 1e-3 and estimate.high >= 3.0 - 1e-3
+
+
+def test_ladder_sees_through_a_kink_that_only_its_coarse_steps_straddle():
+    def f(t):
+        return abs(t - 1e-5)
+
+    estimate = ladder(along(f, 0.0), LADDER_START, f(0.0), floor_noise(1e-5))
+    assert not estimate.kink
+    assert estimate.value == pytest.approx(-1.0, abs=1e-9)
+
+
+def sqrt_or_nan(t):
+    return np.sqrt(t) if t >= 0 else float("nan")
+
+
+@pytest.mark.parametrize("x", [1e-3, 0.1])
+def test_ladder_uses_one_sided_differences_at_the_edge_of_a_domain(x):
+    estimate = ladder(along(sqrt_or_nan, x), LADDER_START, sqrt_or_nan(x), floor_noise(1.0))
+    assert abs(estimate.value - 0.5 / np.sqrt(x)) <= estimate.error
+    assert estimate.error < 1e-6 * 0.5 / np.sqrt(x)
+
+
+def test_ladder_gives_no_estimate_when_no_step_is_small_enough():
+    """sqrt 1e-9 away from its domain edge: every step crosses it; claim nothing."""
+    estimate = ladder(along(sqrt_or_nan, 1e-9), LADDER_START, sqrt_or_nan(1e-9), floor_noise(1.0))
+    assert estimate.error == np.inf
+
+
+def test_a_step_lost_to_rounding_gives_no_estimate_rather_than_an_exception():
+    def f(t):
+        return t * 2.0
+
+    estimate = central(along(f, 1e6), 1e-20, floor_noise(1.0))
+    assert np.isnan(estimate.value) and estimate.error == np.inf
+
+
+def test_ecnoise_measures_the_level_of_added_noise():
+    rng = np.random.default_rng(0)
+    sigma = 1e-9
+    values = 1.0 + 1e-3 * np.linspace(0, 1, 8) + sigma * rng.standard_normal(8)
+    level = ecnoise(values)
+    assert level is not None and sigma / 4 <= level <= 4 * sigma
+
+
+def test_ecnoise_is_zero_for_constant_values_and_unsure_for_smooth_ones():
+    assert ecnoise(np.ones(8)) == 0.0
+    assert ecnoise(np.exp(np.linspace(0.0, 3.0, 8))) is None
+
+
+def test_noise_never_falls_below_the_rounding_of_the_values():
+    noise = Noise(0.0, 0.0)
+    assert noise.at(1e10) == pytest.approx(NUMERIC_EPS * 1e10)
