@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradcheck.defaults import BASE_STEP, LADDER_START, NUMERIC_EPS
-from gradcheck.noise import Noise, ecnoise
+from gradcheck.noise import ECNOISE_INTERVALS, ECNOISE_SPACING, Noise, ecnoise
 from gradcheck.numeric import central, ladder
 
 
@@ -23,6 +23,14 @@ def floor_noise(value):
     return Noise(level, level)
 
 
+def measured_noise(f, x):
+    """The noise level the checker uses: ECnoise on 8 points, never below the floor."""
+    points = x + ECNOISE_SPACING * max(abs(x), 1.0) * np.arange(ECNOISE_INTERVALS + 1)
+    floor = NUMERIC_EPS * abs(f(x))
+    level = ecnoise(np.array([f(p) for p in points]))
+    return Noise(max(floor, level or 0.0), floor)
+
+
 @given(
     amplitude=st.floats(1e-3, 1e3),
     frequency=st.floats(0.1, 10.0),
@@ -37,7 +45,7 @@ def test_ladder_error_estimate_bounds_the_true_error_on_smooth_functions(
 
     true = amplitude * frequency * np.cos(frequency * x + phase)
     scale = max(abs(x), 1.0)
-    estimate = ladder(along(f, x), LADDER_START * scale, f(x), floor_noise(f(x)))
+    estimate = ladder(along(f, x), LADDER_START * scale, f(x), measured_noise(f, x))
     assert not estimate.kink
     assert abs(estimate.value - true) <= estimate.error + 1e-14 * abs(amplitude * frequency)
 
