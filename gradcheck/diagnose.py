@@ -126,6 +126,11 @@ def diagnose(
                 "term, or a gradient that is not propagated to this input."
             )
         centre = float(np.median(ratios))
+        if ratios.size == 1 and abs(centre - 1.0) < 0.5:
+            return (
+                f"a single entry wrong, analytic = {centre:.6g} x numeric: a special case "
+                "or an index slip in the backward rather than a wrong formula?"
+            )
         if np.all(np.abs(ratios - centre) <= 1e-3 * abs(centre)):
             if abs(centre + 1.0) <= 1e-3:
                 return "sign flip: analytic = -numeric on every wrong element."
