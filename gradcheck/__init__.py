@@ -18,8 +18,9 @@ from gradcheck.errors import (
     NondeterminismError,
     PrecisionWarning,
 )
+from gradcheck.localize import Localization, NodeVerdict, localize
 from gradcheck.module import check_module, module_functions
-from gradcheck.protocols import DeclaresKinks, Differentiable
+from gradcheck.protocols import DeclaresKinks, Differentiable, Node, Traceable
 from gradcheck.result import CheckResult, Finding, Location
 
 __all__ = [
@@ -35,11 +36,16 @@ __all__ = [
     "GradcheckError",
     "GradientMismatch",
     "InvalidInputError",
+    "Localization",
     "Location",
+    "Node",
+    "NodeVerdict",
     "NondeterminismError",
     "PrecisionWarning",
+    "Traceable",
     "check",
     "check_module",
     "compare",
+    "localize",
     "module_functions",
 ]

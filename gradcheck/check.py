@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -127,7 +128,9 @@ def compare(
     prepared = prepare_inputs(inputs, names)
     rng = np.random.default_rng(seed)
     evaluation = evaluate_contract(forward, backward, prepared, rng)
-    declaration = kinks if kinks is not None else find_declaration(forward, backward)
+    declaration = kinks
+    if declaration is None:
+        declaration = find_declaration("kink_distance", forward, backward)
     elements = Elements.build(
         prepared.numeric, kink_distances(declaration, prepared), evaluation.gradients
     )
@@ -158,8 +161,16 @@ def compare(
         random_grad_output=evaluation.output.size > 1,
     )
     if chosen == "full":
-        return full_result(context, outcome)
-    return fast_result(context, outcome)
+        result = full_result(context, outcome)
+    else:
+        result = fast_result(context, outcome)
+    tracer = find_declaration("trace", forward, backward)
+    if result.passed or tracer is None:
+        return result
+    from gradcheck.localize import localize  # localize builds on compare
+
+    nodes = tracer(*prepared.fresh())
+    return replace(result, localization=localize(nodes, mode=chosen, seed=seed))
 
 
 def check(

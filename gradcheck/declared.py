@@ -12,17 +12,15 @@ from gradcheck.inputs import Inputs
 KinkDeclaration = Callable[..., object]
 
 
-def find_declaration(*functions: object) -> KinkDeclaration | None:
-    """Return the first ``kink_distance`` found on the functions or their owners.
+def find_declaration(attribute: str, *functions: object) -> Callable[..., object] | None:
+    """Return the first callable ``attribute`` found on the functions or their owners.
 
     A bound method's instance is looked at first (``gate.forward`` finds
     ``gate.kink_distance``), then the function itself (an attribute set on it).
     """
     for function in functions:
-        if function is None:
-            continue
         for holder in (getattr(function, "__self__", None), function):
-            method = getattr(holder, "kink_distance", None)
+            method = getattr(holder, attribute, None)
             if callable(method):
                 return method
     return None

@@ -51,6 +51,8 @@ def failure_message(result: CheckResult) -> str:
         )
     if result.unlocated:
         lines.append("  (bisection could not narrow the error down to single elements)")
+    if result.localization is not None:
+        lines.append(f"culprit: {result.localization}")
     if result.hint:
         lines.append(f"hint: {result.hint}")
     lines.append(f"reproduce: {result.reproduce}")

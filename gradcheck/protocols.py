@@ -6,6 +6,7 @@ enough (``typing.Protocol`` is structural).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -42,4 +43,41 @@ class DeclaresKinks(Protocol):
 
     def kink_distance(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
         """Distance of each element to the nearest non-smooth point along its axis."""
+        ...
+
+
+@runtime_checkable
+class Node(Protocol):
+    """One step of a recorded computation, as :func:`gradcheck.localize` reads it.
+
+    Attributes
+    ----------
+    name : str
+        How to call it in messages (``"mul#3"``).
+    inputs : tuple of numpy.ndarray
+        The values it received in the forward pass.
+    """
+
+    name: str
+    inputs: tuple[np.ndarray, ...]
+
+    def forward(self, *inputs: np.ndarray) -> np.ndarray:
+        """Compute the node's output."""
+        ...
+
+    def backward(self, *args: np.ndarray) -> tuple[np.ndarray, ...] | np.ndarray:
+        """Map ``grad_output`` (the last argument) to one gradient per input."""
+        ...
+
+
+@runtime_checkable
+class Traceable(Protocol):
+    """A composed function that can replay its forward pass as a sequence of nodes.
+
+    When ``forward``'s owner has ``trace``, a failed check also names the first node
+    whose own backward is wrong.
+    """
+
+    def trace(self, *inputs: np.ndarray) -> Iterable[Node]:
+        """Run forward on ``inputs`` and return its nodes in execution order."""
         ...

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gradcheck.compare import Verdict
+
+if TYPE_CHECKING:
+    from gradcheck.localize import Localization
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,9 @@ class CheckResult:
         the gradients compared are vector-Jacobian products with it.
     unlocated : bool
         Fast mode: a direction failed but bisection named no single element.
+    localization : Localization or None
+        For a failed check of a traceable function (``forward``'s owner has
+        ``trace``): the first node whose own backward is wrong.
     """
 
     passed: bool
@@ -102,6 +109,7 @@ class CheckResult:
     reproduce: str
     random_grad_output: bool = False
     unlocated: bool = False
+    localization: Localization | None = None
 
     def __str__(self) -> str:
         from gradcheck.message import summary

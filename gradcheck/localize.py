@@ -1,0 +1,112 @@
+"""Find the first node whose backward is wrong in a recorded computation.
+
+A composed function's gradient can be wrong because one of its pieces is, or because
+the pieces are wired together wrongly. :func:`localize` checks each piece alone, at
+the inputs it saw in the forward pass, in execution order, and names the first one
+that fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from gradcheck.check import compare
+from gradcheck.errors import GradcheckError
+from gradcheck.protocols import Node
+from gradcheck.result import CheckResult
+
+
+@dataclass(frozen=True)
+class NodeVerdict:
+    """The check of one node: a result, or the contract error it raised."""
+
+    name: str
+    result: CheckResult | None
+    error: GradcheckError | None
+
+    @property
+    def passed(self) -> bool:
+        """Whether the node's backward is right."""
+        return self.error is None and self.result is not None and self.result.passed
+
+    def first_line(self) -> str:
+        """Return the first line of what was found."""
+        found = self.error if self.error is not None else self.result
+        return str(found).splitlines()[0]
+
+
+@dataclass(frozen=True)
+class Localization:
+    """Which node is wrong.
+
+    Attributes
+    ----------
+    culprit : str or None
+        Name of the first node (in execution order) whose backward fails its own check;
+        None when every node passes (then the wiring is wrong).
+    position : int or None
+        Its index among the nodes.
+    verdicts : tuple of NodeVerdict
+        The nodes checked, up to and including the culprit.
+    count : int
+        Number of nodes in the computation.
+    """
+
+    culprit: str | None
+    position: int | None
+    verdicts: tuple[NodeVerdict, ...]
+    count: int
+
+    def __str__(self) -> str:
+        if self.culprit is None:
+            return (
+                f"each of the {self.count} nodes passes alone: the error is in how they are "
+                "wired (a fan-out not accumulated, a gradient sent to the wrong input)."
+            )
+        verdict = self.verdicts[-1]
+        return (
+            f"node {self.culprit!r} ({self.position + 1} of {self.count}) is wrong: "
+            f"{verdict.first_line()}"
+        )
+
+
+def localize(nodes: Iterable[Node], **options: Any) -> Localization:
+    """Check each node alone and name the first whose backward is wrong.
+
+    Parameters
+    ----------
+    nodes : iterable of Node
+        The recorded computation in execution order: each has ``name``, ``inputs``,
+        ``forward`` and ``backward``.
+    **options
+        Passed to :func:`gradcheck.compare` (``mode``, ``seed``, ``atol``, ``rtol``).
+
+    Returns
+    -------
+    Localization
+        The culprit, or None when every node passes alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> square = SimpleNamespace(name="square", inputs=(np.array(3.0),),
+    ...                          forward=lambda a: a * a, backward=lambda a, g: a * g)
+    >>> str(localize([square])).startswith("node 'square' (1 of 1) is wrong")
+    True
+    """
+    nodes = list(nodes)
+    verdicts = []
+    for position, node in enumerate(nodes):
+        try:
+            verdict = NodeVerdict(
+                node.name, compare(node.forward, node.backward, *node.inputs, **options), None
+            )
+        except GradcheckError as error:
+            verdict = NodeVerdict(node.name, None, error)
+        verdicts.append(verdict)
+        if not verdict.passed:
+            return Localization(node.name, position, tuple(verdicts), len(nodes))
+    return Localization(None, None, tuple(verdicts), len(nodes))
