@@ -19,11 +19,14 @@ from gradcheck.findings import Context, fast_result, full_result
 from gradcheck.full import check_all
 from gradcheck.inputs import prepare_inputs
 from gradcheck.message import failure_message, reproduce_line
+from gradcheck.noise import analytic_noise
 from gradcheck.objective import Objective
 from gradcheck.prober import Prober
 from gradcheck.result import CheckResult
 
 MODES = ("auto", "full", "fast")
+#: backward calls spent measuring the analytic side's rounding noise.
+ANALYTIC_NOISE_CALLS = 3
 
 
 def _input_names(
@@ -134,6 +137,17 @@ def compare(
     elements = Elements.build(
         prepared.numeric, kink_distances(declaration, prepared), evaluation.gradients
     )
+    elements = replace(
+        elements,
+        analytic_noise=analytic_noise(
+            backward,
+            prepared,
+            evaluation.cotangent.astype(evaluation.output.dtype),
+            elements.scales,
+            elements.distances,
+            rng,
+        ),
+    )
     defaults = dtype_defaults(prepared.dtype)
     largest = max(float(np.max(np.abs(g))) for g in evaluation.gradients)
     tolerance = Tolerance(
@@ -143,7 +157,7 @@ def compare(
     )
     objective = Objective(forward, prepared.numeric, evaluation.cotangent)
     floor = NUMERIC_EPS * float(np.sum(np.abs(evaluation.cotangent * evaluation.output)))
-    prober = Prober(objective, tolerance, elements.scales, floor, rng)
+    prober = Prober(objective, tolerance, elements.scales, elements.distances, floor, rng)
     chosen = mode if mode != "auto" else ("full" if elements.count <= AUTO_FULL_LIMIT else "fast")
     outcome = check_all(prober, elements) if chosen == "full" else check_fast(prober, elements, rng)
 
@@ -156,7 +170,7 @@ def compare(
         names=names,
         elements=elements,
         forward_calls=evaluation.forward_calls + objective.calls,
-        backward_calls=evaluation.backward_calls,
+        backward_calls=evaluation.backward_calls + ANALYTIC_NOISE_CALLS,
         reproduce=reproduce_line(forward, backward, names, prepared.given, options),
         random_grad_output=evaluation.output.size > 1,
     )

@@ -60,12 +60,16 @@ class Verdict:
         return 0.0 if self.error == 0.0 else float("inf")
 
 
-def judge(analytic: float, estimate: Estimate, tolerance: Tolerance) -> Verdict:
+def judge(
+    analytic: float, estimate: Estimate, tolerance: Tolerance, allowance: float = 0.0
+) -> Verdict:
     """Compare ``analytic`` with ``estimate``.
 
-    Where the estimate is smooth, pass when the two agree within the tolerance. At a
-    kink, pass when the analytic value lies in the interval of the one-sided
-    derivatives (a subgradient), widened by the tolerance.
+    Where the estimate is smooth, pass when the two agree within the tolerance plus
+    ``allowance`` (the measured rounding noise of the analytic value). At a kink, pass
+    when the analytic value lies in the interval of the one-sided derivatives (a
+    subgradient), widened by the tolerance alone: a gradient that jumps at the kink
+    makes its measured noise meaningless there.
     """
     if estimate.kink:
         nearest = min(max(analytic, estimate.low), estimate.high)
@@ -73,6 +77,6 @@ def judge(analytic: float, estimate: Estimate, tolerance: Tolerance) -> Verdict:
         allowed = tolerance.around(scale, estimate.error)
         passed = abs(analytic - nearest) <= allowed
         return Verdict(analytic, nearest, allowed, passed, True, estimate.low, estimate.high)
-    allowed = tolerance.around(estimate.value, estimate.error)
+    allowed = tolerance.around(estimate.value, estimate.error) + allowance
     passed = abs(analytic - estimate.value) <= allowed  # False for nan
     return Verdict(analytic, estimate.value, allowed, passed, False, estimate.value, estimate.value)

@@ -148,9 +148,10 @@ def _validate_gradient(raw: object, name: str, like: np.ndarray) -> np.ndarray:
     return gradient.astype(NUMERIC_DTYPE)
 
 
-def _call_backward(
+def call_backward(
     backward: Callable[..., object], inputs: Inputs, cotangent: np.ndarray
 ) -> tuple[np.ndarray, ...]:
+    """Call ``backward`` on copies of the inputs and validate what it returns."""
     arguments = inputs.fresh()
     grad_output = cotangent.copy()
     try:
@@ -188,7 +189,7 @@ def _check_linearity(
 ) -> None:
     scale = max(float(np.max(np.abs(g))) for g in gradients)
     allowed = LINEARITY_ROUNDINGS * float(np.finfo(inputs.dtype).eps) * scale
-    zero = _call_backward(backward, inputs, np.zeros_like(cotangent))
+    zero = call_backward(backward, inputs, np.zeros_like(cotangent))
     for name, g in zip(inputs.names, zero, strict=True):
         if np.max(np.abs(g)) > allowed:
             raise BackwardLinearityError(
@@ -196,7 +197,7 @@ def _check_linearity(
                 f"(max |value| {np.max(np.abs(g)):.3g}); a vector-Jacobian product is "
                 "linear in grad_output: a term does not multiply grad_output."
             )
-    scaled = _call_backward(backward, inputs, (LINEARITY_SCALE * cotangent).astype(cotangent.dtype))
+    scaled = call_backward(backward, inputs, (LINEARITY_SCALE * cotangent).astype(cotangent.dtype))
     for name, g, reference in zip(inputs.names, scaled, gradients, strict=True):
         deviation = float(np.max(np.abs(g - LINEARITY_SCALE * reference)))
         if deviation > allowed:
@@ -238,8 +239,8 @@ def evaluate_contract(
             "randomness (e.g. dropout) before checking."
         )
     cotangent = _draw_cotangent(output, rng)
-    gradients = _call_backward(backward, inputs, cotangent)
-    again = _call_backward(backward, inputs, cotangent)
+    gradients = call_backward(backward, inputs, cotangent)
+    again = call_backward(backward, inputs, cotangent)
     if not all(np.array_equal(a, b) for a, b in zip(again, gradients, strict=True)):
         raise NondeterminismError(
             "backward returned different gradients for identical arguments; does it "

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck.defaults import BASE_STEP, STEP_SCALE_FLOOR
+from gradcheck.defaults import BASE_STEP, NOISE_SAFETY, STEP_SCALE_FLOOR
 
 #: A step of fewer units in the last place than this is lost to rounding: an element
 #: whose declared kink is that close is judged as sitting on it.
@@ -33,6 +33,8 @@ class Elements:
     on_kink : list of numpy.ndarray of bool
         Elements sitting on a declared kink (or within ``MIN_STEP_ULPS`` of one): judged
         by one-sided differences at ``BASE_STEP * scale``.
+    analytic_noise : list of numpy.ndarray, optional
+        Measured rounding noise of each element of the analytic gradient.
     """
 
     shapes: tuple[tuple[int, ...], ...]
@@ -41,6 +43,7 @@ class Elements:
     gradients: list[np.ndarray]
     steps: list[np.ndarray]
     on_kink: list[np.ndarray]
+    analytic_noise: list[np.ndarray] | None = None
 
     @classmethod
     def build(
@@ -93,6 +96,21 @@ class Elements:
     def flat(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
         """Concatenate per-input arrays in element order."""
         return np.concatenate([np.ravel(a) for a in arrays])
+
+    def allowance(self, which: int, index: int) -> float:
+        """Return the tolerance allowed for one element's analytic rounding."""
+        if self.analytic_noise is None:
+            return 0.0
+        return NOISE_SAFETY * float(self.analytic_noise[which].flat[index])
+
+    def directional_allowance(self, direction: Sequence[np.ndarray]) -> float:
+        """Return the analytic rounding allowed for ``<gradient, direction>``."""
+        if self.analytic_noise is None:
+            return 0.0
+        variance = sum(
+            float(np.sum((n * d) ** 2)) for n, d in zip(self.analytic_noise, direction, strict=True)
+        )
+        return NOISE_SAFETY * float(np.sqrt(variance))
 
     def step(self, which: int, index: int) -> tuple[float, float, bool]:
         """Return (cheap step, cap, sits on a declared kink) for one element.

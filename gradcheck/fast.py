@@ -64,7 +64,9 @@ def _probe(
     def evaluate(t: float) -> tuple[float, float]:
         return prober.objective.along(direction, t)
 
-    return prober.verdict(evaluate, analytic, min(BASE_STEP, cap / 2.0), cap, cheap=False)
+    allowance = elements.directional_allowance(direction)
+    step = min(BASE_STEP, cap / 2.0)
+    return prober.verdict(evaluate, analytic, step, cap, cheap=False, allowance=allowance)
 
 
 def _miss_bound(tolerance: float, count: int, reference: float) -> float:

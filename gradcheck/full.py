@@ -15,7 +15,8 @@ def check_element(prober: Prober, elements: Elements, which: int, index: int) ->
     def evaluate(t: float) -> tuple[float, float]:
         return prober.objective.at_element(which, index, t)
 
-    return prober.verdict(evaluate, analytic, step, cap, cheap=not on_kink)
+    allowance = elements.allowance(which, index)
+    return prober.verdict(evaluate, analytic, step, cap, cheap=not on_kink, allowance=allowance)
 
 
 def check_all(prober: Prober, elements: Elements) -> list[list[Verdict]]:

@@ -164,8 +164,9 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
         fine = sided[k][0]
         if np.isfinite(richardson[k]):
             rounding = _RICHARDSON_NOISE * fine.sigma / fine.step
-            disagreement = abs(plus2[k] - minus2[k]) if np.isfinite(plus2[k] - minus2[k]) else 0.0
-            truncation = _change(richardson, k, NOISE_SAFETY * rounding) + disagreement
+            truncation = _change(richardson, k, NOISE_SAFETY * rounding) + _disagreement(
+                plus2, minus2, k, NOISE_SAFETY * _ONE_SIDED_NOISE * fine.sigma / fine.step
+            )
             candidates.append((richardson[k], truncation, rounding))
             continue
         # Near the edge of a domain only one side is finite.
@@ -180,6 +181,22 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
         if error < best_error:
             best_value, best_error = value, error
     return Estimate(best_value, best_error, False, best_value, best_value, evaluations)
+
+
+def _disagreement(plus: list[float], minus: list[float], k: int, rounding: float) -> float:
+    """Return |D+ - D-| at rung k, or inf where it grows as the step shrinks.
+
+    Where phi is smooth the one-sided derivatives meet like h**3; across a kink their
+    gap stays the jump; a gap above rounding that grows as h shrinks is a pole or worse
+    within the steps, where no central difference means anything.
+    """
+    gap = abs(plus[k] - minus[k])
+    if not np.isfinite(gap):
+        return 0.0  # one side undefined: judged by the central value's own change
+    before = abs(plus[k - 1] - minus[k - 1])
+    if gap > rounding and np.isfinite(before) and gap > before:
+        return float("inf")
+    return gap
 
 
 def _change(sequence: list[float], k: int, rounding: float) -> float:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from gradcheck.compare import Tolerance, Verdict, judge
-from gradcheck.defaults import BASE_STEP, CHEAP_RTOL, LADDER_START
+from gradcheck.defaults import BASE_STEP, CHEAP_RTOL, LADDER_START, MAX_STEP_GROWTH
 from gradcheck.noise import ECNOISE_INTERVALS, ECNOISE_SPACING, Noise, ecnoise
 from gradcheck.numeric import Evaluate, central, ladder
 from gradcheck.objective import Objective
@@ -31,10 +31,12 @@ class Prober:
         objective: Objective,
         tolerance: Tolerance,
         scales: Sequence[np.ndarray],
+        distances: Sequence[np.ndarray],
         floor: float,
         rng: np.random.Generator,
     ) -> None:
         self.objective = objective
+        self._distances = distances
         self.tolerance = tolerance
         self._screen = replace(tolerance, rtol=max(tolerance.rtol, CHEAP_RTOL))
         self._scales = scales
@@ -51,6 +53,7 @@ class Prober:
         step: float,
         cap: float = np.inf,
         cheap: bool = True,
+        allowance: float = 0.0,
     ) -> Verdict:
         """Judge ``analytic`` against phi'(0).
 
@@ -69,6 +72,9 @@ class Prober:
             Try the cheap pass first. Skip it where a central difference would straddle
             a declared kink, and where the ladder's sharper tolerance is worth its cost
             (random directions, which are few).
+        allowance : float
+            Rounding noise of the analytic value, added to the ladder's smooth verdicts
+            (not to the cheap screen, which cannot tell a kink from a smooth point).
         """
         if cheap:
             screened = judge(analytic, central(evaluate, step, self.noise), self._screen)
@@ -76,28 +82,37 @@ class Prober:
                 return screened
         self.escalated += 1
         self._measure_noise()
-        # A noisier phi wants larger steps: Richardson's best step grows as noise**(1/5).
-        first = step / BASE_STEP * LADDER_START * self.noise.relative**0.2
+        growth = min(self.noise.relative**0.2, MAX_STEP_GROWTH)
+        first = step / BASE_STEP * LADDER_START * growth
         first = min(first, cap / 2.0)
-        return judge(analytic, ladder(evaluate, first, self.base, self.noise), self.tolerance)
+        estimate = ladder(evaluate, first, self.base, self.noise)
+        return judge(analytic, estimate, self.tolerance, allowance)
 
     def _measure_noise(self) -> None:
         if self._measured:
             return
         self._measured = True
+        floor = self.noise.floor
         estimates = []
+        reach = ECNOISE_SPACING * (ECNOISE_INTERVALS + 1)
         for _ in range(NOISE_DIRECTIONS):
-            direction = random_direction(self._scales, self._rng)
-            values = [self.base] + [
+            direction = [  # the run stays within half of every declared kink distance
+                np.clip(d, -dist / (2 * reach), dist / (2 * reach))
+                for d, dist in zip(
+                    random_direction(self._scales, self._rng), self._distances, strict=True
+                )
+            ]
+            # The run starts one spacing away: a kink or pole at the point itself (relu
+            # at an exact zero) is not crossed.
+            values = [
                 self.objective.along(direction, j * ECNOISE_SPACING)[0]
-                for j in range(1, ECNOISE_INTERVALS + 1)
+                for j in range(1, ECNOISE_INTERVALS + 2)
             ]
             if np.all(np.isfinite(values)):
                 level = ecnoise(np.array(values))
                 if level is not None:
                     estimates.append(level)
         if estimates:
-            floor = self.noise.floor
             self.noise = Noise(max(floor, min(estimates)), floor)
 
 

@@ -61,6 +61,8 @@ class Gate:
     arity = 1
     #: Points worth testing near: kinks, ties, poles and domain edges.
     kinks: tuple[float, ...] = ()
+    #: The range of valid inputs.
+    bounds: tuple[float, float] = (-FINITE_MAGNITUDE, FINITE_MAGNITUDE)
 
     def in_domain(self, *inputs: np.ndarray) -> bool:
         """Whether forward and backward are finite and defined at these inputs."""
@@ -213,6 +215,7 @@ class Exp(Gate):
     name = "exp"
     #: exp overflows above log(max float64) ~ 709.78.
     LIMIT = float(np.log(np.finfo(np.float64).max))
+    bounds = (-FINITE_MAGNITUDE, LIMIT - 1.0)
 
     def forward(self, a):
         """Return exp(a)."""
@@ -232,6 +235,7 @@ class Log(Gate):
 
     name = "log"
     kinks = (0.0,)
+    bounds = (0.0, FINITE_MAGNITUDE)
 
     def forward(self, a):
         """Return the natural logarithm."""

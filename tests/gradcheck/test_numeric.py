@@ -111,6 +111,13 @@ def test_ecnoise_measures_the_level_of_added_noise():
     assert level is not None and sigma / 4 <= level <= 4 * sigma
 
 
+def test_ecnoise_works_at_the_largest_magnitudes_without_overflow():
+    rng = np.random.default_rng(1)
+    values = 1e307 * (1.0 + 1e-12 * rng.standard_normal(8))
+    level = ecnoise(values)
+    assert level is not None and 1e295 / 4 <= level <= 4e295
+
+
 def test_ecnoise_is_zero_for_constant_values_and_unsure_for_smooth_ones():
     assert ecnoise(np.ones(8)) == 0.0
     assert ecnoise(np.exp(np.linspace(0.0, 3.0, 8))) is None
