@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from gradcheck.numeric import Estimate
+
+_SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
 
 
 @dataclass(frozen=True)
@@ -20,8 +24,14 @@ class Tolerance:
     analytic_atol: float = 0.0
 
     def around(self, numeric: float, error: float) -> float:
-        """Return the allowed ``|analytic - numeric|`` for one estimate."""
-        return self.atol + self.analytic_atol + self.rtol * abs(numeric) + error
+        """Return the allowed ``|analytic - numeric|`` for one estimate.
+
+        Never below the smallest normal float64: subnormal numbers carry too few bits
+        to be compared relatively.
+        """
+        return max(
+            self.atol + self.analytic_atol + self.rtol * abs(numeric) + error, _SMALLEST_NORMAL
+        )
 
 
 @dataclass(frozen=True)

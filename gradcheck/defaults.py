@@ -46,7 +46,7 @@ DTYPE_DEFAULTS: dict[np.dtype, DtypeDefaults] = {
 #: How many standard deviations of function noise a tolerance allows.
 NOISE_SAFETY = 8.0
 #: Richardson error estimates are themselves uncertain; tolerances allow this multiple.
-TRUNCATION_SAFETY = 2.0
+TRUNCATION_SAFETY = 3.0
 
 #: The step ladder for probes that fail the cheap pass starts where Richardson-extrapolated
 #: central differences (error h**4 + eps/h) are most accurate, h = eps**(1/5), and halves

@@ -20,8 +20,10 @@ from gradcheck.inputs import Inputs
 
 #: ECnoise: number of intervals in the run of points (m + 1 evaluations).
 ECNOISE_INTERVALS = 7
-#: ECnoise: spacing of the run, relative to the element scales.
-ECNOISE_SPACING = 1e-7
+#: ECnoise: spacing of the run, relative to the element scales. Small enough that the
+#: smooth part's second differences vanish below float64 rounding and that few kinks or
+#: poles lie within the run; large enough that every evaluation differs.
+ECNOISE_SPACING = 1e-10
 #: ECnoise: three consecutive orders must agree within this factor.
 ECNOISE_AGREEMENT = 4.0
 #: The analytic noise measurement moves the inputs by this much (relative to their

@@ -260,3 +260,13 @@ def test_callers_arrays_are_never_mutated_and_still_owned_by_the_caller():
     gradcheck.check(square, square_backward, x)
     assert np.array_equal(x, before)
     assert x.flags.writeable
+
+
+def test_linear_backward_with_subnormal_gradients_passes_the_linearity_check():
+    def forward(x):
+        return np.exp(x)
+
+    def backward(x, g):
+        return g * np.exp(x)
+
+    gradcheck.check(forward, backward, np.array([-740.0, -744.0, -700.0]))

@@ -55,7 +55,7 @@ def test_central_difference_is_exact_up_to_rounding_for_quadratics(x, power):
     def f(t):
         return 3.0 * t**2 - t + power
 
-    estimate = central(along(f, x), BASE_STEP * max(abs(x), 1.0), floor_noise(f(x)))
+    estimate = central(along(f, x), BASE_STEP * max(abs(x), 1.0), measured_noise(f, x))
     assert abs(estimate.value - (6.0 * x - 1.0)) <= estimate.error
 
 
