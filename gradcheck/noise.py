@@ -24,6 +24,11 @@ ECNOISE_INTERVALS = 7
 #: smooth part's second differences vanish below float64 rounding and that few kinks or
 #: poles lie within the run; large enough that every evaluation differs.
 ECNOISE_SPACING = 1e-10
+#: A run that is flat (every value equal: the inputs are quantized coarser than the
+#: spacing, as when forward casts to float32) is repeated this much wider, up to
+#: ECNOISE_MAX_SPACING: Moré and Wild's remedy for a spacing that is too small.
+ECNOISE_WIDENING = 1e3
+ECNOISE_MAX_SPACING = 1e-4
 #: ECnoise: three consecutive orders must agree within this factor.
 ECNOISE_AGREEMENT = 4.0
 #: The analytic noise measurement moves the inputs by this much (relative to their

@@ -9,7 +9,14 @@ import numpy as np
 
 from gradcheck.compare import Tolerance, Verdict, judge
 from gradcheck.defaults import BASE_STEP, CHEAP_RTOL, LADDER_START, MAX_STEP_GROWTH
-from gradcheck.noise import ECNOISE_INTERVALS, ECNOISE_SPACING, Noise, ecnoise
+from gradcheck.noise import (
+    ECNOISE_INTERVALS,
+    ECNOISE_MAX_SPACING,
+    ECNOISE_SPACING,
+    ECNOISE_WIDENING,
+    Noise,
+    ecnoise,
+)
 from gradcheck.numeric import Evaluate, central, ladder
 from gradcheck.objective import Objective
 
@@ -92,28 +99,41 @@ class Prober:
         if self._measured:
             return
         self._measured = True
-        floor = self.noise.floor
-        estimates = []
-        reach = ECNOISE_SPACING * (ECNOISE_INTERVALS + 1)
-        for _ in range(NOISE_DIRECTIONS):
-            direction = [  # the run stays within half of every declared kink distance
-                np.clip(d, -dist / (2 * reach), dist / (2 * reach))
-                for d, dist in zip(
-                    random_direction(self._scales, self._rng), self._distances, strict=True
-                )
-            ]
-            # The run starts one spacing away: a kink or pole at the point itself (relu
-            # at an exact zero) is not crossed.
-            values = [
-                self.objective.along(direction, j * ECNOISE_SPACING)[0]
-                for j in range(1, ECNOISE_INTERVALS + 2)
-            ]
-            if np.all(np.isfinite(values)):
-                level = ecnoise(np.array(values))
-                if level is not None:
-                    estimates.append(level)
+        estimates = [
+            level
+            for level in (self._noise_along_random_direction() for _ in range(NOISE_DIRECTIONS))
+            if level is not None
+        ]
         if estimates:
+            floor = self.noise.floor
             self.noise = Noise(max(floor, min(estimates)), floor)
+
+    def _noise_along_random_direction(self) -> float | None:
+        """ECnoise on a run of points, widened while the run is flat."""
+        direction = random_direction(self._scales, self._rng)
+        spacing = ECNOISE_SPACING
+        while spacing <= ECNOISE_MAX_SPACING:
+            reach = spacing * (ECNOISE_INTERVALS + 1)
+            # The run stays within half of every declared kink distance, and starts one
+            # spacing away: a kink or pole at the point itself (relu at an exact zero) is
+            # not crossed.
+            clipped = [
+                np.clip(d, -dist / (2 * reach), dist / (2 * reach))
+                for d, dist in zip(direction, self._distances, strict=True)
+            ]
+            values = np.array(
+                [
+                    self.objective.along(clipped, j * spacing)[0]
+                    for j in range(1, ECNOISE_INTERVALS + 2)
+                ]
+            )
+            if not np.all(np.isfinite(values)):
+                return None
+            level = ecnoise(values)
+            if level != 0.0:
+                return level
+            spacing *= ECNOISE_WIDENING
+        return None
 
 
 def random_direction(

@@ -214,3 +214,20 @@ def test_max_passes_for_any_inputs_including_ties(data):
     b = data.draw(hnp.arrays(np.float64, shape, elements=elements))
     gate = Max()
     gradcheck.check(gate.forward, gate.backward, a, b)
+
+
+def test_forward_computing_in_float32_inside_passes_with_measured_noise():
+    """The inputs are quantized to float32 inside forward: the noise is measured."""
+
+    def forward(x):
+        return np.sum(np.sin(x.astype(np.float32)) ** 2).astype(np.float64)
+
+    def backward(x, grad_output):
+        return grad_output * 2 * np.sin(x) * np.cos(x)
+
+    gradcheck.check(forward, backward, np.linspace(-2.0, 2.0, 7))
+
+    def wrong(x, grad_output):
+        return 1.01 * backward(x, grad_output)
+
+    assert not gradcheck.compare(forward, wrong, np.linspace(-2.0, 2.0, 7)).passed
