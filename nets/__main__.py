@@ -23,7 +23,9 @@ def main() -> None:
     a, b, c, x, y = (Value(v) for v in (1.0, 2.0, -3.0, -1.0, 3.0))
     f = sigmoid(a * x + b * y + c)
     f.backward()
-    grads = ", ".join(f"d{n} = {float(v.grad):.3f}" for n, v in zip("abcxy", (a, b, c, x, y)))
+    grads = ", ".join(
+        f"d{n} = {float(v.grad):.3f}" for n, v in zip("abcxy", (a, b, c, x, y), strict=True)
+    )
     print("1. The article's neuron sig(a*x + b*y + c) at a=1, b=2, c=-3, x=-1, y=3:")
     print(f"   f = {float(f.data):.4f}; {grads}\n")
 
