@@ -55,8 +55,7 @@ LADDER_START = NUMERIC_EPS ** (1.0 / 5.0)
 LADDER_RUNGS = 16
 LADDER_RATIO = 2.0
 #: A noisier phi starts the ladder at a larger step (Richardson's best step grows as
-#: noise**(1/5)), by at most this factor: the measured noise is relative to a floor that
-#: cancellation inside forward can make arbitrarily small.
+#: noise**(1/5)), by at most this factor.
 MAX_STEP_GROWTH = 10.0
 #: One-sided derivatives that differ by more than this many error estimates mark a kink.
 KINK_SIGNIFICANCE = 4.0

@@ -46,19 +46,18 @@ class Noise:
         Absolute noise level, never below the rounding of the sum of terms of phi.
     floor : float
         That rounding floor, ``eps * sum(|u * f(x)|)``.
+    excess : float
+        How much noisier phi measured than float64 rounding of the values measured
+        (1 when not measured): 1e8 for a forward that computes in float32 inside.
     """
 
     sigma: float
     floor: float
+    excess: float = 1.0
 
     def at(self, *values: float) -> float:
         """Return the noise level for evaluations that returned ``values``."""
         return max(self.sigma, NUMERIC_EPS * max(abs(v) for v in values))
-
-    @property
-    def relative(self) -> float:
-        """How much noisier phi is than plain float64 rounding (1 or more)."""
-        return self.sigma / self.floor if self.floor > 0 else 1.0
 
 
 def ecnoise(values: np.ndarray) -> float | None:

@@ -8,7 +8,13 @@ from dataclasses import replace
 import numpy as np
 
 from gradcheck.compare import Tolerance, Verdict, judge
-from gradcheck.defaults import BASE_STEP, CHEAP_RTOL, LADDER_START, MAX_STEP_GROWTH
+from gradcheck.defaults import (
+    BASE_STEP,
+    CHEAP_RTOL,
+    LADDER_START,
+    MAX_STEP_GROWTH,
+    NUMERIC_EPS,
+)
 from gradcheck.noise import (
     ECNOISE_INTERVALS,
     ECNOISE_MAX_SPACING,
@@ -89,7 +95,7 @@ class Prober:
                 return screened
         self.escalated += 1
         self._measure_noise()
-        growth = min(self.noise.relative**0.2, MAX_STEP_GROWTH)
+        growth = min(self.noise.excess**0.2, MAX_STEP_GROWTH)
         first = step / BASE_STEP * LADDER_START * growth
         first = min(first, cap / 2.0)
         estimate = ladder(evaluate, first, self.base, self.noise)
@@ -100,16 +106,21 @@ class Prober:
             return
         self._measured = True
         estimates = [
-            level
-            for level in (self._noise_along_random_direction() for _ in range(NOISE_DIRECTIONS))
-            if level is not None
+            found
+            for found in (self._noise_along_random_direction() for _ in range(NOISE_DIRECTIONS))
+            if found is not None
         ]
         if estimates:
+            level, magnitude = min(estimates)
             floor = self.noise.floor
-            self.noise = Noise(max(floor, min(estimates)), floor)
+            excess = level / (NUMERIC_EPS * magnitude) if magnitude > 0.0 else 1.0
+            self.noise = Noise(max(floor, level), floor, max(excess, 1.0))
 
-    def _noise_along_random_direction(self) -> float | None:
-        """ECnoise on a run of points, widened while the run is flat."""
+    def _noise_along_random_direction(self) -> tuple[float, float] | None:
+        """ECnoise on a run of points, widened while the run is flat.
+
+        Returns the noise level and the largest magnitude of the values measured.
+        """
         direction = random_direction(self._scales, self._rng)
         spacing = ECNOISE_SPACING
         while spacing <= ECNOISE_MAX_SPACING:
@@ -130,8 +141,10 @@ class Prober:
             if not np.all(np.isfinite(values)):
                 return None
             level = ecnoise(values)
+            if level is None:
+                return None
             if level != 0.0:
-                return level
+                return level, float(np.max(np.abs(values)))
             spacing *= ECNOISE_WIDENING
         return None
 
