@@ -20,6 +20,18 @@ import numpy as np
 FINITE_MAGNITUDE = 1e150
 
 
+def _reduce_to_shape(values: np.ndarray, shape: tuple[int, ...], reduce) -> np.ndarray:
+    """Reduce a broadcast array to ``shape`` over the axes broadcasting added or stretched."""
+    values = np.asarray(values, dtype=float)
+    extra = values.ndim - len(shape)
+    if extra > 0:
+        values = reduce(values, axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and values.shape[i] != 1)
+    if stretched:
+        values = reduce(values, axis=stretched, keepdims=True)
+    return values.reshape(shape)
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum a gradient over the axes that numpy broadcasting added or stretched.
 
@@ -28,26 +40,12 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     >>> unbroadcast(np.ones((4, 3)), (4, 1)).tolist()
     [[3.0], [3.0], [3.0], [3.0]]
     """
-    grad = np.asarray(grad, dtype=float)
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
+    return _reduce_to_shape(grad, shape, np.sum)
 
 
 def _min_over_broadcast(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Reduce ``values`` (broadcast shape) to ``shape`` by the minimum."""
-    values = np.asarray(values, dtype=float)
-    extra = values.ndim - len(shape)
-    if extra > 0:
-        values = values.min(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and values.shape[i] != 1)
-    if stretched:
-        values = values.min(axis=stretched, keepdims=True)
-    return values.reshape(shape)
+    return _reduce_to_shape(values, shape, np.min)
 
 
 def _finite(*inputs: np.ndarray) -> bool:
