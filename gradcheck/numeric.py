@@ -58,6 +58,11 @@ class Estimate:
         there is no kink).
     evaluations : int
         Evaluations of phi spent.
+    truncation : float
+        The part of ``error`` due to steps too coarse for the function (not rounding).
+    seen_kink : Estimate or None
+        A kink the coarser steps saw but the finest could not confirm: the verdict to
+        fall back on when this estimate proves too uncertain to judge by.
     """
 
     value: float
@@ -66,6 +71,8 @@ class Estimate:
     low: float
     high: float
     evaluations: int
+    truncation: float = 0.0
+    seen_kink: Estimate | None = None
 
 
 def central(evaluate: Evaluate, step: float, noise: Noise) -> Estimate:
@@ -151,10 +158,9 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
         (fine, _extrapolate(fine.plus, coarse.plus, 1), _extrapolate(fine.minus, coarse.minus, 1))
         for coarse, fine in pairs
     ]
-    kink = _kink(sided)
+    kink, seen = _kink(sided)
     if kink is not None:
-        low, high, error = kink
-        return Estimate((low + high) / 2.0, error, True, low, high, evaluations)
+        return _kink_estimate(kink, evaluations)
 
     richardson = [_extrapolate(fine.central, coarse.central, 2) for coarse, fine in pairs]
     plus2 = [entry[1] for entry in sided]
@@ -175,12 +181,34 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
                 rounding = _ONE_SIDED_NOISE * fine.sigma / fine.step
                 truncation = _change(one_sided, k, NOISE_SAFETY * rounding)
                 candidates.append((one_sided[k], truncation, rounding))
-    best_value, best_error = float("nan"), float("inf")
+    best_value, best_error, best_truncation = float("nan"), float("inf"), float("inf")
     for value, truncation, rounding in candidates:
         error = TRUNCATION_SAFETY * truncation + NOISE_SAFETY * rounding
         if error < best_error:
             best_value, best_error = value, error
-    return Estimate(best_value, best_error, False, best_value, best_value, evaluations)
+            # A change at the rounding level is noise, not a sign of coarse steps.
+            above = truncation > NOISE_SAFETY * rounding
+            best_truncation = TRUNCATION_SAFETY * truncation if above else 0.0
+    # Coarse steps may have seen a kink that finer ones could neither confirm nor see
+    # past (it lies between the finest steps): the fallback verdict.
+    fallback = _kink_estimate(seen, evaluations) if seen is not None else None
+    if best_error == float("inf") and fallback is not None:
+        return fallback
+    return Estimate(
+        best_value,
+        best_error,
+        False,
+        best_value,
+        best_value,
+        evaluations,
+        best_truncation,
+        fallback,
+    )
+
+
+def _kink_estimate(kink: tuple[float, float, float], evaluations: int) -> Estimate:
+    low, high, error = kink
+    return Estimate((low + high) / 2.0, error, True, low, high, evaluations)
 
 
 def _disagreement(plus: list[float], minus: list[float], k: int, rounding: float) -> float:
@@ -216,8 +244,10 @@ def _change(sequence: list[float], k: int, rounding: float) -> float:
     return last
 
 
-def _kink(sided: list[tuple[_Rung, float, float]]) -> tuple[float, float, float] | None:
-    """Return (low, high, error) when the one-sided derivatives keep disagreeing.
+def _kink(
+    sided: list[tuple[_Rung, float, float]],
+) -> tuple[tuple[float, float, float] | None, tuple[float, float, float] | None]:
+    """Return the kink (low, high, error) the finest steps confirm, and the last one seen.
 
     Going from coarse to fine steps, a disagreement significant at two consecutive
     rungs marks a kink; a finer rung that could have seen that jump (its own error
@@ -225,6 +255,7 @@ def _kink(sided: list[tuple[_Rung, float, float]]) -> tuple[float, float, float]
     straddled a nearby kink. Rungs too noisy to tell either way are passed over.
     """
     found: tuple[float, float, float] | None = None
+    seen: tuple[float, float, float] | None = None
     jump = 0.0
     streak = 0
     for (_, plus_before, minus_before), (rung, plus2, minus2) in pairwise(sided):
@@ -239,8 +270,9 @@ def _kink(sided: list[tuple[_Rung, float, float]]) -> tuple[float, float, float]
             if streak >= 2:
                 bounds = (rung.plus, rung.minus, plus2, minus2)
                 found, jump = (min(bounds), max(bounds), rounding), disagreement
+                seen = found
         else:
             streak = 0
             if found is not None and threshold < jump:
                 found = None
-    return found
+    return found, seen

@@ -41,7 +41,7 @@ def relu_backward(x, grad_output):
     return grad_output * (x > 0)
 
 
-NEAR = [1e-12, 1e-11, 1e-9, 1e-7, 1e-6, 3e-6, 1e-5]
+NEAR = [1e-12, 1e-11, 1e-9, 1e-8, 2e-8, 3.6e-8, 5e-8, 1e-7, 2e-7, 1e-6, 3e-6, 1e-5]
 
 
 @pytest.mark.parametrize("distance", NEAR)
@@ -231,3 +231,38 @@ def test_forward_computing_in_float32_inside_passes_with_measured_noise():
         return 1.01 * backward(x, grad_output)
 
     assert not gradcheck.compare(forward, wrong, np.linspace(-2.0, 2.0, 7)).passed
+
+
+SWEEP = np.logspace(-14, -3, 45)
+
+
+def test_relu_sweep_of_distances_to_its_kink_correct_passes_and_slope_two_fails():
+    """Undeclared: every distance from 1e-14 to 1e-3, across the ladder's transition."""
+
+    def slope_two(x, grad_output):
+        return grad_output * np.where(x > 0, 2.0, 0.0)
+
+    for distance in SWEEP:
+        for x in (distance, -distance):
+            gradcheck.check(relu, relu_backward, np.array([x]))
+        assert not gradcheck.compare(relu, slope_two, np.array([distance])).passed
+
+
+def test_reciprocal_sweep_near_an_undeclared_pole_never_passes_a_sign_flip():
+    """Close to an undeclared pole a correct 1/x may be "not verified", never a bug passed."""
+
+    def flipped(a, grad_output):
+        return grad_output / (a * a)
+
+    def correct(a, grad_output):
+        return -grad_output / (a * a)
+
+    verified_from = []
+    for x in np.logspace(-12, -1, 45):
+        assert not gradcheck.compare(lambda a: 1.0 / a, flipped, np.array([x])).passed
+        result = gradcheck.compare(lambda a: 1.0 / a, correct, np.array([x]))
+        if not result.passed:
+            assert "could not be verified" in result.hint
+        else:
+            verified_from.append(x)
+    assert min(verified_from) < 1e-6  # verified well inside the range the issue names
