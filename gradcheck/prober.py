@@ -26,8 +26,8 @@ from gradcheck.noise import (
 from gradcheck.numeric import Evaluate, central, ladder
 from gradcheck.objective import Objective
 
-#: Random directions along which the noise is measured; the smallest estimate wins, so
-#: that a kink crossed by one run does not inflate every tolerance.
+#: Random directions along which the noise is measured (on both sides); the smallest
+#: estimate wins, so that a kink crossed by one run does not inflate every tolerance.
 NOISE_DIRECTIONS = 2
 
 
@@ -105,23 +105,24 @@ class Prober:
         if self._measured:
             return
         self._measured = True
-        estimates = [
-            found
-            for found in (self._noise_along_random_direction() for _ in range(NOISE_DIRECTIONS))
-            if found is not None
-        ]
+        # Both sides of each direction: a kink or pole close to the point lies on one
+        # side at most, and the smallest level is kept.
+        runs = []
+        for _ in range(NOISE_DIRECTIONS):
+            direction = random_direction(self._scales, self._rng)
+            runs += [direction, [-d for d in direction]]
+        estimates = [found for found in map(self._noise_along, runs) if found is not None]
         if estimates:
             level, magnitude = min(estimates)
             floor = self.noise.floor
             excess = level / (NUMERIC_EPS * magnitude) if magnitude > 0.0 else 1.0
             self.noise = Noise(max(floor, level), floor, max(excess, 1.0))
 
-    def _noise_along_random_direction(self) -> tuple[float, float] | None:
-        """ECnoise on a run of points, widened while the run is flat.
+    def _noise_along(self, direction: list[np.ndarray]) -> tuple[float, float] | None:
+        """ECnoise on a run of points along ``direction``, widened while the run is flat.
 
         Returns the noise level and the largest magnitude of the values measured.
         """
-        direction = random_direction(self._scales, self._rng)
         spacing = ECNOISE_SPACING
         while spacing <= ECNOISE_MAX_SPACING:
             reach = spacing * (ECNOISE_INTERVALS + 1)
@@ -141,10 +142,11 @@ class Prober:
             if not np.all(np.isfinite(values)):
                 return None
             level = ecnoise(values)
-            if level is None:
-                return None
+            magnitude = float(np.max(np.abs(values)))
+            if level is None:  # the smooth part dominates: no noise above rounding seen
+                return NUMERIC_EPS * magnitude, magnitude
             if level != 0.0:
-                return level, float(np.max(np.abs(values)))
+                return level, magnitude
             spacing *= ECNOISE_WIDENING
         return None
 
