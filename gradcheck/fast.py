@@ -18,7 +18,6 @@ import numpy as np
 
 from gradcheck.compare import Verdict
 from gradcheck.defaults import (
-    BASE_STEP,
     BISECT_LEAF,
     BISECT_MAX_FOUND,
     FAST_MAX_PROBES,
@@ -26,9 +25,10 @@ from gradcheck.defaults import (
     FAST_REFERENCE_ERROR,
     FAST_TARGET_MISS,
 )
+from gradcheck.directions import joint_kink_probes, probe_random
 from gradcheck.elements import Elements
 from gradcheck.full import check_element
-from gradcheck.prober import Prober, random_direction
+from gradcheck.prober import Prober
 
 #: A block that showed no error along one random direction gets this many in all.
 BLOCK_DIRECTIONS = 2
@@ -49,26 +49,6 @@ class FastOutcome:
     unlocated: bool
 
 
-def _probe(
-    prober: Prober, elements: Elements, rng: np.random.Generator, support: list[np.ndarray]
-) -> Verdict:
-    direction = random_direction(elements.scales, rng, support)
-    analytic = sum(float(np.vdot(g, d)) for g, d in zip(elements.gradients, direction, strict=True))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reach = [
-            np.min(np.where(d != 0.0, dist / np.abs(d), np.inf), initial=np.inf)
-            for d, dist in zip(direction, elements.distances, strict=True)
-        ]
-    cap = float(min(reach))
-
-    def evaluate(t: float) -> tuple[float, float]:
-        return prober.objective.along(direction, t)
-
-    allowance = elements.directional_allowance(direction)
-    step = min(BASE_STEP, cap / 2.0)
-    return prober.verdict(evaluate, analytic, step, cap, cheap=False, allowance=allowance)
-
-
 def _miss_bound(tolerance: float, count: int, reference: float) -> float:
     """P(|N(mu, reference**2 / count)| <= tolerance) <= 2 tol / (sqrt(2 pi) sd)."""
     if reference <= 0.0:
@@ -83,19 +63,22 @@ def check_fast(prober: Prober, elements: Elements, rng: np.random.Generator) -> 
         (*elements.locate(int(n)), check_element(prober, elements, *elements.locate(int(n))))
         for n in np.flatnonzero(on_kink)
     ]
+    joint = joint_kink_probes(prober, elements, elements.masks(np.flatnonzero(on_kink)))
+    if not all(v.passed for v in joint):
+        return FastOutcome(joint, judged, None, False)
     free = np.flatnonzero(~on_kink)
     if free.size == 0:
-        return FastOutcome([], judged, 0.0, False)
+        return FastOutcome(joint, judged, 0.0, False)
 
     scaled = elements.flat(
         [g * s for g, s in zip(elements.gradients, elements.scales, strict=True)]
     )[free]
     reference = FAST_REFERENCE_ERROR * float(np.sqrt(np.mean(scaled**2)))
     support = elements.masks(free)
-    directions: list[Verdict] = []
+    directions: list[Verdict] = list(joint)
     miss = 1.0
     while len(directions) < FAST_MAX_PROBES:
-        verdict = _probe(prober, elements, rng, support)
+        verdict = probe_random(prober, elements, rng, support)
         directions.append(verdict)
         if not verdict.passed:
             found = _bisect(prober, elements, rng, free)
@@ -126,7 +109,8 @@ def _bisect(
         for half in halves:
             support = elements.masks(half)
             if any(
-                not _probe(prober, elements, rng, support).passed for _ in range(BLOCK_DIRECTIONS)
+                not probe_random(prober, elements, rng, support).passed
+                for _ in range(BLOCK_DIRECTIONS)
             ):
                 failing.append(half)
         pending.extend(reversed(failing))

@@ -91,6 +91,40 @@ def test_seed_003_division_fixed_passes():
     gradcheck.check(quotient, quotient_backward, *QUOTIENT_POINT)
 
 
+# --- seed 003: max sends grad_output to both inputs when they tie -------------------
+
+
+def max_backward_published(a, b, dx):
+    x = np.maximum(a, b)
+    return np.where(a == x, dx, 0.0), np.where(b == x, dx, 0.0)  # a === x ? dx : 0; b === x
+
+
+def max_backward(a, b, dx):
+    first = a >= b
+    return np.where(first, dx, 0.0), np.where(first, 0.0, dx)
+
+
+TIED = (np.array([1.0, 2.0, -3.0]), np.array([1.0, 5.0, -3.0]))
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_seed_003_max_counting_a_tie_twice_is_caught_jointly(declared):
+    kinks = (lambda a, b: (np.abs(a - b), np.abs(a - b))) if declared else None
+    result = gradcheck.compare(np.maximum, max_backward_published, *TIED, kinks=kinks)
+    assert not result.passed
+    assert all(f.location is None for f in result.mismatches)  # no element is wrong alone
+    assert "not jointly" in result.hint
+
+
+def test_max_routing_a_tie_to_one_input_passes_jointly():
+    result = gradcheck.check(np.maximum, max_backward, *TIED)
+    assert len(result.kinks) == 4
+
+
+def test_max_away_from_ties_is_right_even_as_published():
+    gradcheck.check(np.maximum, max_backward_published, np.array([1.0, 2.0]), np.array([0.5, 3.0]))
+
+
 # --- seed 000: the Celsius neuron; the weight gradient multiplies by the prediction ---
 
 CELSIUS = np.arange(-50, 50, dtype=float)
