@@ -115,7 +115,8 @@ class Prober:
         if estimates:
             level, magnitude = min(estimates)
             floor = self.noise.floor
-            excess = level / (NUMERIC_EPS * magnitude) if magnitude > 0.0 else 1.0
+            rounding = NUMERIC_EPS * magnitude  # may underflow to 0 near the smallest floats
+            excess = level / rounding if rounding > 0.0 else 1.0
             self.noise = Noise(max(floor, level), floor, max(excess, 1.0))
 
     def _noise_along(self, direction: list[np.ndarray]) -> tuple[float, float] | None:
