@@ -22,6 +22,17 @@ def _row(finding: Finding) -> str:
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _what_was_checked(result: CheckResult) -> str:
+    parts = [_count(result.checked, "element")] if result.checked else []
+    if result.directions:
+        parts.append(_count(result.directions, "direction"))
+    return " and ".join(parts)
+
+
 def failure_message(result: CheckResult) -> str:
     """Return the message of a :class:`GradientMismatch`: a dozen lines at most."""
     first = result.mismatches[0]
@@ -39,8 +50,7 @@ def failure_message(result: CheckResult) -> str:
         )
     lines = [
         headline,
-        f"{len(result.mismatches)} of {result.checked} checked "
-        f"{'elements' if result.mode == 'full' else 'directions and elements'} fail "
+        f"{len(result.mismatches)} failing of {_what_was_checked(result)} checked "
         f"({result.mode} mode, {result.forward_calls} forward calls). Worst:",
     ]
     lines += [_row(f) for f in result.mismatches[:REPORT_TOP]]
@@ -64,8 +74,7 @@ def summary(result: CheckResult) -> str:
     if not result.passed:
         return failure_message(result)
     text = (
-        f"gradient check passed ({result.mode} mode, {result.checked} "
-        f"{'elements' if result.mode == 'full' else 'directions and elements'}, "
+        f"gradient check passed ({result.mode} mode, {_what_was_checked(result)}, "
         f"{result.forward_calls} forward / {result.backward_calls} backward calls): "
         f"max abs error {result.max_abs_error:.2e} at {result.max_abs_error_at}, "
         f"max rel error {result.max_rel_error:.2e} at {result.max_rel_error_at}"

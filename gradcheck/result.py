@@ -53,7 +53,10 @@ class CheckResult:
     mode : str
         ``"full"`` (every element) or ``"fast"`` (random projections).
     checked : int
-        Elements (full) or directions plus elements (fast) judged.
+        Elements judged one by one.
+    directions : int
+        Directions judged (fast mode's random projections; the joint directions over
+        elements at kinks).
     mismatches : tuple of Finding
         Every failing element or direction, worst first.
     worst : tuple of Finding
@@ -93,6 +96,7 @@ class CheckResult:
     mode: str
     names: tuple[str, ...]
     checked: int
+    directions: int
     mismatches: tuple[Finding, ...]
     worst: tuple[Finding, ...]
     kinks: tuple[Location, ...]

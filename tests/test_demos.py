@@ -6,7 +6,7 @@ import runpy
 def test_checker_demo_catches_the_articles_bug_and_names_the_wrong_entry(capsys):
     runpy.run_module("gradcheck", run_name="__main__")
     out = capsys.readouterr().out
-    assert "5 of 5 checked elements fail" in out  # seed 003's published neuron backward
+    assert "5 failing of 5 elements checked" in out  # seed 003's published neuron backward
     assert "gradient check passed (full mode, 5 elements" in out  # and the fixed one
     assert "4 at kinks (subgradient verdict)" in out  # relu within 1e-12 of its kink
     assert "gradient wrong at w[1234]" in out  # fast mode names the planted entry
