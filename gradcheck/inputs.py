@@ -33,11 +33,6 @@ class Inputs:
     numeric: tuple[np.ndarray, ...]
     dtype: np.dtype
 
-    @property
-    def sizes(self) -> tuple[int, ...]:
-        """Number of elements of each input."""
-        return tuple(x.size for x in self.given)
-
     def fresh(self) -> list[np.ndarray]:
         """Return new copies of the inputs as given, safe to hand to user code."""
         return [x.copy() for x in self.given]

@@ -57,7 +57,6 @@ class Prober:
         self.base = objective.base()
         self.noise = Noise(floor, floor)
         self._measured = False
-        self.escalated = 0
 
     def verdict(
         self,
@@ -93,7 +92,6 @@ class Prober:
             screened = judge(analytic, central(evaluate, step, self.noise), self._screen)
             if screened.passed:
                 return screened
-        self.escalated += 1
         self._measure_noise()
         growth = min(self.noise.excess**0.2, MAX_STEP_GROWTH)
         first = step / BASE_STEP * LADDER_START * growth
