@@ -37,6 +37,9 @@ def _input_names(
         if len(names) != count:
             raise InvalidInputError(f"{len(names)} names given for {count} inputs.")
         return names
+    declared = getattr(getattr(forward, "__self__", None), "input_names", None)
+    if declared is not None and len(declared) == count:
+        return tuple(str(n) for n in declared)
     try:
         parameters = inspect.signature(forward).parameters.values()
     except (TypeError, ValueError):
@@ -104,7 +107,8 @@ def compare(
         kink, pole or domain edge. By default read from a ``kink_distance`` method of
         ``forward``'s or ``backward``'s owner.
     names : sequence of str, optional
-        Input names for messages (default: ``forward``'s parameter names).
+        Input names for messages (default: an ``input_names`` attribute of
+        ``forward``'s owner, else ``forward``'s parameter names).
 
     Returns
     -------

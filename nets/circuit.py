@@ -19,6 +19,7 @@ and replays its gates as nodes (``trace``) so a checker can tell which gate is w
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -206,6 +207,8 @@ class Circuit:
     def __init__(self, function: Callable[..., Value], name: str | None = None) -> None:
         self.function = function
         self.name = name or getattr(function, "__name__", "circuit")
+        #: Read by gradcheck for its messages: the names the function gives its inputs.
+        self.input_names = tuple(inspect.signature(function).parameters)
 
     def __repr__(self) -> str:
         return f"Circuit({self.name})"

@@ -137,6 +137,14 @@ def test_a_broken_gate_inside_a_circuit_is_caught_and_named(gate, broken):
     assert f"culprit: node '{localization.culprit}'" in str(info.value)
 
 
+def test_messages_name_a_circuits_inputs_as_its_function_does():
+    broken = Circuit(lambda a, b: a * a * b, "a*a*b")
+    result = gradcheck.compare(
+        broken.forward, lambda a, b, g: (g * a * b, g * a * a), np.array(1.5), np.array(2.0)
+    )
+    assert [f.where for f in result.mismatches] == ["a"]
+
+
 def test_a_correct_circuit_with_correct_gates_needs_no_localization():
     result = gradcheck.check(
         circuit.neuron.forward,
