@@ -1,0 +1,111 @@
+"""Losses per sample, each with its gradient with respect to the prediction.
+
+Every loss maps ``(prediction, target)`` of a batch to one value per sample; the model
+reduces them (``mean`` or ``sum``). Softmax cross-entropy takes the scores before the
+softmax, so the two are computed together, stably.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _column(target: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Targets of a one-output model may come as a vector: make them (N, 1)."""
+    target = np.asarray(target, dtype=float)
+    return target.reshape(like.shape) if target.size == like.size else target
+
+
+def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        return labels.astype(float)
+    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= classes:
+        raise ValueError(f"class labels must be integers in [0, {classes}), got {labels}")
+    return np.eye(classes)[labels]
+
+
+class L2:
+    """0.5 * sum of squares over the outputs (the seeds' "square" error)."""
+
+    name = "l2"
+
+    def forward(self, prediction, target):
+        """Return 0.5 * sum_j (prediction - target)**2 per sample."""
+        return 0.5 * np.sum((prediction - _column(target, prediction)) ** 2, axis=1)
+
+    def backward(self, prediction, target):
+        """Return prediction - target."""
+        return prediction - _column(target, prediction)
+
+
+class MSE:
+    """Mean over the outputs of the squared error."""
+
+    name = "mse"
+
+    def forward(self, prediction, target):
+        """Return mean_j (prediction - target)**2 per sample."""
+        return np.mean((prediction - _column(target, prediction)) ** 2, axis=1)
+
+    def backward(self, prediction, target):
+        """Return 2 (prediction - target) / n_out."""
+        return 2.0 * (prediction - _column(target, prediction)) / prediction.shape[1]
+
+
+class SoftmaxCrossEntropy:
+    """-log softmax(scores)[label], from the scores (labels or one-hot targets)."""
+
+    name = "cross_entropy"
+
+    def forward(self, scores, target):
+        """Return -log p_label per sample, with a stable log-sum-exp."""
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return -np.sum(_one_hot(target, scores.shape[1]) * log_p, axis=1)
+
+    def backward(self, scores, target):
+        """Return softmax(scores) - one_hot(target)."""
+        shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True) - _one_hot(target, scores.shape[1])
+
+
+class SigmoidCrossEntropy:
+    """Binary cross-entropy from the score of a one-output model (labels 0 or 1)."""
+
+    name = "cross_entropy"
+
+    def forward(self, scores, target):
+        """Return log(1 + exp(-s)) for label 1, log(1 + exp(s)) for 0, per sample."""
+        signed = np.where(_column(target, scores) > 0.5, scores, -scores)
+        return np.sum(np.logaddexp(0.0, -signed), axis=1)
+
+    def backward(self, scores, target):
+        """Return sigmoid(scores) - target."""
+        e = np.exp(-np.abs(scores))
+        probability = np.where(scores >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return probability - _column(target, scores)
+
+
+class Hinge:
+    """Multiclass hinge sum_{j != y} max(0, s_j - s_y + 1); binary max(0, 1 - y s), y = +-1."""
+
+    name = "hinge"
+
+    def forward(self, scores, target):
+        """Return the hinge loss per sample."""
+        if scores.shape[1] == 1:
+            return np.maximum(0.0, 1.0 - _column(target, scores) * scores)[:, 0]
+        hot = _one_hot(target, scores.shape[1])
+        correct = np.sum(hot * scores, axis=1, keepdims=True)
+        return np.sum(np.maximum(0.0, scores - correct + 1.0) * (1.0 - hot), axis=1)
+
+    def backward(self, scores, target):
+        """Return the subgradient (0 at the hinge)."""
+        if scores.shape[1] == 1:
+            y = _column(target, scores)
+            return np.where(1.0 - y * scores > 0, -y, 0.0)
+        hot = _one_hot(target, scores.shape[1])
+        correct = np.sum(hot * scores, axis=1, keepdims=True)
+        active = ((scores - correct + 1.0 > 0) * (1.0 - hot)).astype(float)
+        return active - hot * active.sum(axis=1, keepdims=True)
