@@ -1,5 +1,6 @@
 """nets: hand-written gates and networks from the tutorials, each with its backward."""
 
 from nets.models import MLP, Perceptron
+from nets.training import History, train
 
-__all__ = ["MLP", "Perceptron"]
+__all__ = ["MLP", "History", "Perceptron", "train"]

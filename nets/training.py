@@ -1,0 +1,109 @@
+"""Train a model with an optimizer and keep the history a report needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from nets.optimizers import Optimizer
+
+#: Runs of at least this many steps show a progress bar (on a terminal).
+PROGRESS_MIN_STEPS = 1000
+#: By default about this many parameter snapshots are kept.
+SNAPSHOTS = 100
+
+
+@dataclass
+class History:
+    """What a training run went through.
+
+    Attributes
+    ----------
+    loss : numpy.ndarray
+        ``model.loss(X, y)`` on all the data after each step (seed 001 prints this
+        divided by N every 1000 steps).
+    grad_norm : numpy.ndarray
+        Euclidean norm of the gradient used at each step, over all parameters.
+    snapshots : dict of int to dict of numpy.ndarray
+        Copies of the parameters after the given number of steps (0 is the start).
+    """
+
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    snapshots: dict[int, dict[str, np.ndarray]] = field(repr=False)
+
+
+def train(
+    model,
+    X: np.ndarray,
+    y: np.ndarray,
+    optimizer: Optimizer,
+    steps: int,
+    batch_size: int | None = None,
+    seed: int = 0,
+    snapshot_every: int | None = None,
+    progress: bool | None = None,
+) -> History:
+    """Run ``steps`` optimizer steps on ``model`` and return the history.
+
+    Parameters
+    ----------
+    model : object
+        Has ``params``, ``loss(X, y)`` and ``gradients(X, y)`` (``nets.MLP``,
+        ``nets.Perceptron``).
+    X, y : numpy.ndarray
+        The data.
+    optimizer : Optimizer
+        Updates ``model.params`` in place.
+    steps : int
+        Number of updates.
+    batch_size : int, optional
+        Samples per step, drawn without replacement from a seeded generator; all of
+        them (full-batch gradient descent, as seed 001) by default.
+    seed : int
+        Seeds the batches.
+    snapshot_every : int, optional
+        Keep the parameters every this many steps (default: about 100 snapshots).
+    progress : bool, optional
+        Show a tqdm bar: by default for runs of ``PROGRESS_MIN_STEPS`` steps or more,
+        and only on a terminal; False silences it.
+
+    Returns
+    -------
+    History
+
+    Examples
+    --------
+    >>> from nets import MLP, data
+    >>> from nets.optimizers import SGD
+    >>> X, y = data.moons(200, noise=0.20, seed=0)
+    >>> model = MLP(2, 3, 2, l2=0.01, reduction="sum")
+    >>> history = train(model, X, y, SGD(lr=0.01), steps=1001)
+    >>> [round(float(history.loss[step]) / len(X), 6) for step in (0, 1000)]
+    [0.432387, 0.068947]
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    if batch_size is not None and not 1 <= batch_size <= len(X):
+        raise ValueError(f"batch_size must lie in [1, {len(X)}], got {batch_size}")
+    every = snapshot_every or max(1, steps // SNAPSHOTS)
+    rng = np.random.default_rng(seed)
+    losses, norms = np.empty(steps), np.empty(steps)
+    snapshots = {0: {k: v.copy() for k, v in model.params.items()}}
+    show = None if progress is None and steps >= PROGRESS_MIN_STEPS else bool(progress)
+    for step in tqdm(range(steps), disable=None if show is None else not show, leave=False):
+        if batch_size is None:
+            batch_X, batch_y = X, y
+        else:
+            chosen = rng.choice(len(X), size=batch_size, replace=False)
+            batch_X, batch_y = X[chosen], y[chosen]
+        grads = model.gradients(batch_X, batch_y)
+        norms[step] = np.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+        optimizer.step(model.params, grads)
+        losses[step] = model.loss(X, y)
+        if (step + 1) % every == 0 or step + 1 == steps:
+            snapshots[step + 1] = {k: v.copy() for k, v in model.params.items()}
+    return History(losses, norms, snapshots)
