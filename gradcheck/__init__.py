@@ -20,6 +20,7 @@ from gradcheck.errors import (
 )
 from gradcheck.localize import Localization, NodeVerdict, localize
 from gradcheck.module import check_module, module_functions
+from gradcheck.optimum import OptimumComparison, compare_optima, flatten
 from gradcheck.protocols import DeclaresKinks, Differentiable, Node, Traceable
 from gradcheck.result import CheckResult, Finding, Location
 
@@ -41,11 +42,14 @@ __all__ = [
     "Node",
     "NodeVerdict",
     "NondeterminismError",
+    "OptimumComparison",
     "PrecisionWarning",
     "Traceable",
     "check",
     "check_module",
     "compare",
+    "compare_optima",
+    "flatten",
     "localize",
     "module_functions",
 ]
