@@ -42,7 +42,8 @@ class Verdict:
     """One probe's verdict.
 
     ``numeric`` is the numerical derivative, or at a kink the point of the
-    subgradient interval ``[low, high]`` nearest the analytic value.
+    subgradient interval ``[low, high]`` nearest the analytic value. ``kink_seen`` says
+    whether any step saw a kink, even one the finest steps did not confirm.
     """
 
     analytic: float
@@ -52,6 +53,7 @@ class Verdict:
     kink: bool
     low: float
     high: float
+    kink_seen: bool = False
 
     @property
     def error(self) -> float:
@@ -89,7 +91,7 @@ def judge(
         scale = max(abs(estimate.low), abs(estimate.high))
         allowed = tolerance.around(scale, estimate.error)
         passed = abs(analytic - nearest) <= allowed
-        return Verdict(analytic, nearest, allowed, passed, True, estimate.low, estimate.high)
+        return Verdict(analytic, nearest, allowed, passed, True, estimate.low, estimate.high, True)
     allowed = tolerance.around(estimate.value, estimate.error) + allowance
     scale = max(abs(analytic), abs(estimate.value))
     if estimate.truncation > max(UNINFORMATIVE * scale, allowance):
@@ -102,4 +104,5 @@ def judge(
         nan = float("nan")
         return Verdict(analytic, nan, allowed, False, False, nan, nan)
     passed = abs(analytic - estimate.value) <= allowed  # False for nan
-    return Verdict(analytic, estimate.value, allowed, passed, False, estimate.value, estimate.value)
+    value, seen = estimate.value, estimate.seen_kink is not None
+    return Verdict(analytic, value, allowed, passed, False, value, value, seen)

@@ -67,9 +67,10 @@ def joint_kink_probes(
     Along d = +-(the analytic gradient restricted to those elements), a function whose
     kinks are ties between those elements (``max`` with a == b) is smooth: the analytic
     ``<g, d>`` must then match the numerical slope, and a gradient that is valid only
-    coordinate by coordinate overshoots. Where the direction meets a kink itself (kinks
-    of separate elements, as relu's), several kinks meet along it and the one-sided
-    slopes do not bound the valid values: such a verdict proves nothing and passes.
+    coordinate by coordinate overshoots. Where any step along the direction sees a kink
+    (kinks of separate elements, as relu's), several kinks meet along it and the
+    one-sided slopes do not bound the valid values: such a verdict proves nothing and
+    passes.
 
     Parameters
     ----------
@@ -93,5 +94,6 @@ def joint_kink_probes(
     verdicts = []
     for direction in (aligned, [-d for d in aligned]):
         verdict = probe_along(prober, elements, direction, through_kinks=True)
-        verdicts.append(replace(verdict, passed=True) if verdict.kink else verdict)
+        seen = verdict.kink or verdict.kink_seen
+        verdicts.append(replace(verdict, passed=True) if seen else verdict)
     return verdicts

@@ -266,3 +266,26 @@ def test_reciprocal_sweep_near_an_undeclared_pole_never_passes_a_sign_flip():
         else:
             verified_from.append(x)
     assert min(verified_from) < 1e-6  # verified well inside the range the issue names
+
+
+def test_relu_near_its_kink_next_to_a_tiny_value_passes():
+    """Found by Hypothesis: a tiny phi once made the ladder start too coarse."""
+    gradcheck.check(relu, relu_backward, np.array([3.4075955602328513e-218, -1.192092896e-07]))
+
+
+def test_relu_at_the_smallest_normal_floats_passes():
+    """Found by Hypothesis: eps times these values underflows to 0."""
+    gradcheck.check(relu, relu_backward, np.array([0.0, 2.2250738585072014e-308] * 3))
+
+
+def test_relu_with_tiny_positive_elements_among_zeros_passes_the_joint_check():
+    """Found by Hypothesis: along -gradient the tiny elements cross their kinks."""
+    x = np.array(
+        [
+            [3.88664125e5, 0.0, 0.0, 0.0],
+            [1e-15, 1.5, 9.53382035e-115, 4.37059e5],
+            [0.0, 9.53382035e-115, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0],
+        ]
+    )
+    gradcheck.check(relu, relu_backward, x)
