@@ -42,8 +42,7 @@ class Verdict:
     """One probe's verdict.
 
     ``numeric`` is the numerical derivative, or at a kink the point of the
-    subgradient interval ``[low, high]`` nearest the analytic value. ``kink_seen`` says
-    whether any step saw a kink, even one the finest steps did not confirm.
+    subgradient interval ``[low, high]`` nearest the analytic value.
     """
 
     analytic: float
@@ -53,7 +52,6 @@ class Verdict:
     kink: bool
     low: float
     high: float
-    kink_seen: bool = False
 
     @property
     def error(self) -> float:
@@ -91,7 +89,7 @@ def judge(
         scale = max(abs(estimate.low), abs(estimate.high))
         allowed = tolerance.around(scale, estimate.error)
         passed = abs(analytic - nearest) <= allowed
-        return Verdict(analytic, nearest, allowed, passed, True, estimate.low, estimate.high, True)
+        return Verdict(analytic, nearest, allowed, passed, True, estimate.low, estimate.high)
     allowed = tolerance.around(estimate.value, estimate.error) + allowance
     scale = max(abs(analytic), abs(estimate.value))
     if estimate.truncation > max(UNINFORMATIVE * scale, allowance):
@@ -104,5 +102,5 @@ def judge(
         nan = float("nan")
         return Verdict(analytic, nan, allowed, False, False, nan, nan)
     passed = abs(analytic - estimate.value) <= allowed  # False for nan
-    value, seen = estimate.value, estimate.seen_kink is not None
-    return Verdict(analytic, value, allowed, passed, False, value, value, seen)
+    value = estimate.value
+    return Verdict(analytic, value, allowed, passed, False, value, value)

@@ -63,20 +63,12 @@ KINK_HINT = (
 )
 
 
-JOINT_HINT = (
-    "every element passes alone, but not jointly along the elements at kinks: the "
-    "gradient is a subgradient coordinate by coordinate only. At a tie, grad_output must "
-    "go to one input (or be split between them), not to each (seed 003's max does that)."
-)
-
-
 def diagnose(
     names: Sequence[str],
     analytic: Sequence[np.ndarray],
     numeric: Sequence[np.ndarray],
     failing: Sequence[np.ndarray],
     at_kinks: bool = False,
-    joint: bool = False,
 ) -> str | None:
     """Return a one-sentence guess at the cause of a mismatch, or None.
 
@@ -90,11 +82,9 @@ def diagnose(
         Per input, the elements that failed.
     at_kinks : bool
         Every failure is a subgradient verdict at a kink.
-    joint : bool
-        A joint direction over the elements at kinks failed.
     """
     if not any(f.any() for f in failing):
-        return JOINT_HINT if joint else None
+        return None
     unresolved = [
         name for name, n, f in zip(names, numeric, failing, strict=True) if np.isnan(n[f]).any()
     ]

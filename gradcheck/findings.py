@@ -12,7 +12,6 @@ from gradcheck.defaults import REPORT_TOP
 from gradcheck.diagnose import diagnose
 from gradcheck.elements import Elements
 from gradcheck.fast import FastOutcome
-from gradcheck.full import FullOutcome
 from gradcheck.result import CheckResult, Finding, Location
 
 
@@ -95,7 +94,6 @@ def _assemble(
             hint_numeric,
             failing,
             at_kinks=all(f.verdict.kink for f in mismatches),
-            joint=any(f.where.startswith("joint direction") for f in mismatches),
         )
         if mismatches
         else None,
@@ -105,17 +103,12 @@ def _assemble(
     )
 
 
-def full_result(context: Context, outcome: FullOutcome) -> CheckResult:
+def full_result(context: Context, verdicts: list[list[Verdict]]) -> CheckResult:
     """Build the result of a full check."""
-    verdicts = outcome.elements
     findings = [
         _element_finding(context, which, index, verdict)
         for which, column in enumerate(verdicts)
         for index, verdict in enumerate(column)
-    ]
-    findings += [
-        Finding(f"joint direction {k} at kinks", None, verdict)
-        for k, verdict in enumerate(outcome.joint)
     ]
     numeric = tuple(
         np.array([v.numeric for v in column]).reshape(shape)

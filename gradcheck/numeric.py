@@ -211,6 +211,12 @@ def _kink_estimate(kink: tuple[float, float, float], evaluations: int) -> Estima
     return Estimate((low + high) / 2.0, error, True, low, high, evaluations)
 
 
+#: A growing change or one-sided gap signals a singularity within the steps only when it
+#: is this large against the estimate itself: rounding noise (often underestimated, as
+#: in sin(x + 3) whose argument rounds) also grows as the step shrinks, but stays small.
+DIVERGENCE_FRACTION = 0.05
+
+
 def _disagreement(plus: list[float], minus: list[float], k: int, rounding: float) -> float:
     """Return |D+ - D-| at rung k, or inf where it grows as the step shrinks.
 
@@ -222,7 +228,8 @@ def _disagreement(plus: list[float], minus: list[float], k: int, rounding: float
     if not np.isfinite(gap):
         return 0.0  # one side undefined: judged by the central value's own change
     before = abs(plus[k - 1] - minus[k - 1])
-    if gap > rounding and np.isfinite(before) and gap > before:
+    scale = DIVERGENCE_FRACTION * abs(plus[k] + minus[k]) / 2.0
+    if gap > max(rounding, scale) and np.isfinite(before) and gap > before:
         return float("inf")
     return gap
 
@@ -239,7 +246,7 @@ def _change(sequence: list[float], k: int, rounding: float) -> float:
     before = abs(sequence[k - 1] - sequence[k - 2])
     if not np.isfinite(last):
         return float("inf")
-    if last > rounding and not last < before:
+    if last > max(rounding, DIVERGENCE_FRACTION * abs(sequence[k])) and not last < before:
         return float("inf")
     return last
 

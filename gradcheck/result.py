@@ -55,8 +55,7 @@ class CheckResult:
     checked : int
         Elements judged one by one.
     directions : int
-        Directions judged (fast mode's random projections; the joint directions over
-        elements at kinks).
+        Directions judged (fast mode's random projections).
     mismatches : tuple of Finding
         Every failing element or direction, worst first.
     worst : tuple of Finding
