@@ -18,6 +18,8 @@ from gradcheck.defaults import NUMERIC_EPS
 from gradcheck.errors import GradcheckError
 from gradcheck.inputs import Inputs
 
+_QUANTUM = float(np.finfo(np.float64).smallest_subnormal)
+
 #: ECnoise: number of intervals in the run of points (m + 1 evaluations).
 ECNOISE_INTERVALS = 7
 #: ECnoise: spacing of the run, relative to the element scales. Small enough that the
@@ -56,8 +58,12 @@ class Noise:
     excess: float = 1.0
 
     def at(self, *values: float) -> float:
-        """Return the noise level for evaluations that returned ``values``."""
-        return max(self.sigma, NUMERIC_EPS * max(abs(v) for v in values))
+        """Return the noise level for evaluations that returned ``values``.
+
+        Never below the smallest subnormal: phi cannot change by less, so tiny steps
+        near a declared kink cannot resolve smaller derivatives.
+        """
+        return max(self.sigma, NUMERIC_EPS * max(abs(v) for v in values), _QUANTUM)
 
 
 def ecnoise(values: np.ndarray) -> float | None:
