@@ -11,6 +11,7 @@ supported on halves, quarters, ... of the elements, down to element checks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import pi, sqrt
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from gradcheck.compare import Verdict
 from gradcheck.defaults import (
+    BASE_STEP,
     BISECT_LEAF,
     BISECT_MAX_FOUND,
     FAST_MAX_PROBES,
@@ -25,10 +27,9 @@ from gradcheck.defaults import (
     FAST_REFERENCE_ERROR,
     FAST_TARGET_MISS,
 )
-from gradcheck.directions import probe_random
 from gradcheck.elements import Elements
 from gradcheck.full import check_element
-from gradcheck.prober import Prober
+from gradcheck.prober import Prober, random_direction
 
 #: A block that showed no error along one random direction gets this many in all.
 BLOCK_DIRECTIONS = 2
@@ -47,6 +48,35 @@ class FastOutcome:
     elements: list[tuple[int, int, Verdict]]
     miss_probability: float | None
     unlocated: bool
+
+
+def probe_along(prober: Prober, elements: Elements, direction: Sequence[np.ndarray]) -> Verdict:
+    """Judge ``<gradient, direction>`` against the numerical directional derivative.
+
+    Steps stay below half the distance to any declared kink along the direction.
+    """
+    analytic = sum(float(np.vdot(g, d)) for g, d in zip(elements.gradients, direction, strict=True))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = float(
+            min(
+                np.min(np.where(d != 0.0, dist / np.abs(d), np.inf), initial=np.inf)
+                for d, dist in zip(direction, elements.distances, strict=True)
+            )
+        )
+
+    def evaluate(t: float) -> tuple[float, float]:
+        return prober.objective.along(direction, t)
+
+    allowance = elements.directional_allowance(direction)
+    step = min(BASE_STEP, cap / 2.0)
+    return prober.verdict(evaluate, analytic, step, cap, cheap=False, allowance=allowance)
+
+
+def probe_random(
+    prober: Prober, elements: Elements, rng: np.random.Generator, support: list[np.ndarray]
+) -> Verdict:
+    """Judge a seeded random direction over the elements in ``support``."""
+    return probe_along(prober, elements, random_direction(elements.scales, rng, support))
 
 
 def _miss_bound(tolerance: float, count: int, reference: float) -> float:

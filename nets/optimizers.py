@@ -81,18 +81,12 @@ class Momentum(Optimizer):
         return state["v"]
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov momentum in Sutskever's form: w <- w + mu v_new - lr g (lr 0.01, mu 0.9)."""
 
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
-        super().__init__(lr)
-        self.momentum = momentum
-
     def delta(self, grad, state):
-        """Return mu * v_new - lr * g."""
-        self._zeros(state, grad, "v")
-        state["v"] = self.momentum * state["v"] - self.lr * grad
-        return self.momentum * state["v"] - self.lr * grad
+        """Return mu * v_new - lr * g, with Momentum's new velocity."""
+        return self.momentum * super().delta(grad, state) - self.lr * grad
 
 
 class AdaGrad(Optimizer):

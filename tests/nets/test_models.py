@@ -8,7 +8,6 @@ from hypothesis.extra import numpy as hnp
 
 import gradcheck
 from nets import MLP, Perceptron, data
-from nets.optimizers import SGD
 from tests.nets.verdicts import assert_passes_or_honest
 
 
@@ -33,30 +32,6 @@ def as_function(model, X, y):
         return tuple(grad_output * grads[n] for n in names)
 
     return forward, backward, [model.params[n].copy() for n in names], names
-
-
-def test_seed_001_network_reproduces_the_published_losses():
-    """Moons, tanh hidden layer of 3, softmax, lambda 0.01, summed cross-entropy, printed
-    as the sum over N after the update; full-batch SGD at 0.01."""
-    X, y = data.moons(200, noise=0.20, seed=0)
-    model = MLP(
-        2,
-        3,
-        2,
-        activation="tanh",
-        output="softmax",
-        loss="cross_entropy",
-        l2=0.01,
-        reduction="sum",
-        seed=0,
-    )
-    sgd = SGD(lr=0.01)
-    printed = []
-    for step in range(1001):
-        sgd.step(model.params, model.gradients(X, y))
-        if step % 1000 == 0:
-            printed.append(model.loss(X, y) / len(X))
-    assert printed == pytest.approx([0.432387, 0.068947], abs=1e-6)
 
 
 CONFIGURATIONS = st.sampled_from(
