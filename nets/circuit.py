@@ -92,6 +92,8 @@ class Step:
     parents: tuple[Value, ...]
     name: str = ""
     output: Value | None = field(default=None, repr=False)
+    #: The part of a larger computation the gate belongs to (a layer's name), if any.
+    label: str = ""
 
     @property
     def inputs(self) -> tuple[np.ndarray, ...]:
@@ -109,10 +111,14 @@ class Step:
         return self.gate.backward
 
 
-def apply(gate: Gate, *arguments: object) -> Value:
-    """Apply a gate to values (numbers become constant values) and record the step."""
+def apply(gate: Gate, *arguments: object, label: str = "") -> Value:
+    """Apply a gate to values (numbers become constant values) and record the step.
+
+    ``label`` names the part the gate belongs to (``"hidden"``); it prefixes the step's
+    name in messages (``"hidden/tanh#1"``).
+    """
     parents = tuple(a if isinstance(a, Value) else Value(a) for a in arguments)
-    step = Step(gate, parents)
+    step = Step(gate, parents, label=label)
     output = Value(gate.forward(*(p.data for p in parents)), step)
     step.output = output
     return output
@@ -151,7 +157,7 @@ def maximum(a: object, b: object) -> Value:
 def steps(output: Value) -> list[Step]:
     """Return the steps ``output`` depends on, in an order valid for the forward pass.
 
-    Each is named ``"<gate>#<position>"``.
+    Each is named ``"<gate>#<position>"``, prefixed by its label (``"hidden/tanh#1"``).
     """
     order: list[Step] = []
     seen: set[int] = set()
@@ -164,7 +170,8 @@ def steps(output: Value) -> list[Step]:
         if expanded:
             if id(step) not in seen:
                 seen.add(id(step))
-                step.name = f"{step.gate.name}#{len(order)}"
+                prefix = f"{step.label}/" if step.label else ""
+                step.name = f"{prefix}{step.gate.name}#{len(order)}"
                 order.append(step)
             continue
         stack.append((value, True))
@@ -196,6 +203,8 @@ class Circuit:
         Takes one :class:`Value` per input and returns the output Value.
     name : str, optional
         For messages.
+    input_names : sequence of str, optional
+        Names of the inputs in messages (default: ``function``'s parameter names).
 
     Examples
     --------
@@ -204,11 +213,18 @@ class Circuit:
     [6.0]
     """
 
-    def __init__(self, function: Callable[..., Value], name: str | None = None) -> None:
+    def __init__(
+        self,
+        function: Callable[..., Value],
+        name: str | None = None,
+        input_names: Sequence[str] | None = None,
+    ) -> None:
         self.function = function
         self.name = name or getattr(function, "__name__", "circuit")
-        #: Read by gradcheck for its messages: the names the function gives its inputs.
-        self.input_names = tuple(inspect.signature(function).parameters)
+        if input_names is None:
+            input_names = inspect.signature(function).parameters
+        #: Read by gradcheck for its messages: the names of the inputs.
+        self.input_names = tuple(input_names)
 
     def __repr__(self) -> str:
         return f"Circuit({self.name})"

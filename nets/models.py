@@ -1,7 +1,9 @@
-"""The seeds' networks, with hand-written forward and backward (numpy only).
+"""The seeds' networks, circuits of hand-written gates (numpy only).
 
 ``MLP`` is seed 001's one-hidden-layer network; ``Perceptron`` its part-1 single layer
-(and seed 000's linear neuron with ``n_in=1``). Parameters are named arrays in
+(and seed 000's linear neuron with ``n_in=1``). Both are built from the gates of
+:mod:`nets.layers` (dense map, activation, loss, weight penalty), the same pieces as
+seed 002's ``Layer``; each gate carries its own backward. Parameters are named arrays in
 ``.params``, which optimizers update in place. The loss of a batch is the reduction
 (``mean`` or ``sum``) of the per-sample losses, plus ``l2 / 2 * sum(W**2)`` over the
 weight matrices (not the biases). Seed 001 trains with ``reduction="sum"`` and prints
@@ -19,45 +21,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from nets import gates, losses
+from nets import losses
+from nets.circuit import Circuit, Value, apply
+from nets.layers import (
+    ACTIVATIONS,
+    REDUCTIONS,
+    Loss,
+    WeightPenalty,
+    _choose,
+    dense,
+    dense_layer,
+    identity,
+)
 
-
-class Identity(gates.Gate):
-    """The identity activation."""
-
-    name = "identity"
-
-    def forward(self, a):
-        """Return a."""
-        return np.asarray(a, dtype=float)
-
-    def backward(self, a, grad_output):
-        """Return grad_output."""
-        return np.asarray(grad_output, dtype=float)
-
-
-ACTIVATIONS = {
-    "identity": Identity(),
-    "sigmoid": gates.sigmoid,
-    "tanh": gates.tanh,
-    "relu": gates.relu,
-}
 LOSSES = ("l2", "mse", "cross_entropy", "hinge")
-REDUCTIONS = ("mean", "sum")
-
-
-def _choose(kind: str, value: str, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(f"{kind} must be one of {sorted(allowed)}, got {value!r}")
 
 
 def _loss_for(output: str, loss: str, n_out: int):
     """Return (activation applied before the loss, loss on what that produces)."""
     if loss == "cross_entropy":
         if output == "softmax":
-            return ACTIVATIONS["identity"], losses.SoftmaxCrossEntropy()
+            return identity, losses.SoftmaxCrossEntropy()
         if output == "sigmoid" and n_out == 1:
-            return ACTIVATIONS["identity"], losses.SigmoidCrossEntropy()
+            return identity, losses.SigmoidCrossEntropy()
         raise ValueError("cross_entropy needs output='softmax', or 'sigmoid' with one output")
     if output == "softmax":
         raise ValueError("output='softmax' goes with loss='cross_entropy'")
@@ -68,7 +54,11 @@ def _loss_for(output: str, loss: str, n_out: int):
 
 
 class _Model:
-    """What both models share: the loss head, reduction, penalty and prediction."""
+    """What both models share: the loss head, reduction, penalty and prediction.
+
+    A model is a circuit of gates (:mod:`nets.layers`): :meth:`objective` is its loss as
+    a function of its parameters, and :meth:`loss` and :meth:`gradients` evaluate it.
+    """
 
     weights: tuple[str, ...] = ()
 
@@ -81,29 +71,53 @@ class _Model:
         self.final, self.loss_function = _loss_for(output, loss, n_out)
         self.params: dict[str, np.ndarray] = {}
 
-    def _scores(self, X: np.ndarray) -> tuple[np.ndarray, tuple]:
-        """Return the scores (before the output activation) and the cached values."""
+    def _scores(self, X: object, params: dict[str, Value]) -> Value:
+        """Return the scores (before the output activation) as a circuit value."""
         raise NotImplementedError
 
-    def _reduce(self, values: np.ndarray) -> float:
-        return float(values.mean() if self.reduction == "mean" else values.sum())
+    def objective(self, X: object, y: object) -> Circuit:
+        """Return the loss on ``(X, y)`` as a circuit of the parameters (for gradcheck).
 
-    def loss(self, X: np.ndarray, y: np.ndarray) -> float:
+        Its inputs are the values of ``params``, in order; ``trace`` names each gate
+        after its layer (``"hidden/tanh#1"``), so a failing check names the wrong layer.
+
+        Examples
+        --------
+        >>> import gradcheck
+        >>> model = Perceptron(2, seed=0)
+        >>> objective = model.objective(np.ones((3, 2)), np.zeros(3))
+        >>> gradcheck.check(objective.forward, objective.backward, *model.params.values()).passed
+        True
+        """
+        X = np.asarray(X, dtype=float)
+        head = Loss(self.loss_function, y, self.reduction)
+        penalty = WeightPenalty(self.l2)
+
+        def loss(*values: Value) -> Value:
+            params = dict(zip(self.params, values, strict=True))
+            scores = self._scores(X, params)
+            if self.final is not identity:
+                scores = apply(self.final, scores, label="output")
+            total = apply(head, scores, label="loss")
+            for weight in self.weights if self.l2 else ():
+                total = apply(penalty, params[weight], label=f"{weight} penalty") + total
+            return total
+
+        return Circuit(loss, f"{type(self).__name__} loss", input_names=tuple(self.params))
+
+    def loss(self, X: object, y: object) -> float:
         """Return the reduced loss of the batch plus the weight penalty."""
-        scores, _ = self._scores(np.asarray(X, dtype=float))
-        data = self._reduce(self.loss_function.forward(self.final.forward(scores), y))
-        penalty = 0.5 * self.l2 * sum(float(np.sum(self.params[w] ** 2)) for w in self.weights)
-        return data + penalty
+        return float(self.objective(X, y).forward(*self.params.values()))
 
-    def _grad_scores(self, scores, y, n):
-        """Return d loss / d scores for the batch."""
-        grad = self.loss_function.backward(self.final.forward(scores), y)
-        grad = self.final.backward(scores, grad)
-        return grad / n if self.reduction == "mean" else grad
+    def gradients(self, X: object, y: object) -> dict[str, np.ndarray]:
+        """Return the gradient of :meth:`loss` for every parameter."""
+        grads = self.objective(X, y).backward(*self.params.values(), np.array(1.0))
+        return dict(zip(self.params, grads, strict=True))
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: object) -> np.ndarray:
         """Return class indices for classifiers, the outputs otherwise."""
-        scores, _ = self._scores(np.asarray(X, dtype=float))
+        params = {name: Value(value) for name, value in self.params.items()}
+        scores = self._scores(np.asarray(X, dtype=float), params).data
         if self.output == "softmax":
             return np.argmax(scores, axis=1)
         if isinstance(self.loss_function, losses.SigmoidCrossEntropy):
@@ -160,26 +174,9 @@ class MLP(_Model):
             "b2": np.zeros(n_out),
         }
 
-    def _scores(self, X):
-        p = self.params
-        z1 = X @ p["W1"] + p["b1"]
-        a1 = self.activation.forward(z1)
-        return a1 @ p["W2"] + p["b2"], (z1, a1)
-
-    def gradients(self, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-        """Return the gradient of :meth:`loss` for every parameter."""
-        X = np.asarray(X, dtype=float)
-        p = self.params
-        scores, (z1, a1) = self._scores(X)
-        d_scores = self._grad_scores(scores, y, len(X))
-        d_a1 = d_scores @ p["W2"].T
-        d_z1 = self.activation.backward(z1, d_a1)
-        return {
-            "W1": X.T @ d_z1 + self.l2 * p["W1"],
-            "b1": d_z1.sum(axis=0),
-            "W2": a1.T @ d_scores + self.l2 * p["W2"],
-            "b2": d_scores.sum(axis=0),
-        }
+    def _scores(self, X, params):
+        hidden = dense_layer(X, params["W1"], params["b1"], self.activation, "hidden")
+        return apply(dense, hidden, params["W2"], params["b2"], label="output")
 
 
 class Perceptron(_Model):
@@ -213,12 +210,5 @@ class Perceptron(_Model):
         rng = np.random.RandomState(seed)
         self.params = {"W": rng.randn(n_in, n_out) / np.sqrt(n_in), "b": np.zeros(n_out)}
 
-    def _scores(self, X):
-        return X @ self.params["W"] + self.params["b"], ()
-
-    def gradients(self, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-        """Return the gradient of :meth:`loss` for ``W`` and ``b``."""
-        X = np.asarray(X, dtype=float)
-        scores, _ = self._scores(X)
-        d = self._grad_scores(scores, y, len(X))
-        return {"W": X.T @ d + self.l2 * self.params["W"], "b": d.sum(axis=0)}
+    def _scores(self, X, params):
+        return apply(dense, X, params["W"], params["b"], label="layer")

@@ -1,0 +1,353 @@
+"""Layers built from gates: the dense map, activations, losses, and seed 002's ``Layer``.
+
+Every piece is a gate (``forward`` and ``backward`` side by side, gradcheck's
+convention), so a network is a circuit of them: :class:`nets.circuit.Circuit` gives
+its ``forward`` / ``backward`` pair, and its ``trace`` names each gate after the layer
+it belongs to (``"hidden/tanh#1"``). A failing network check therefore says which layer
+is wrong.
+
+Seed 002 writes layers as stateful objects instead: ``Layer(prev, n, act=..., opt=...)``
+holds ``w`` and ``b``, ``forward(x)`` remembers what it saw, ``backward(grad)`` stores
+``grad_w`` and ``grad_b`` and returns the gradient of ``x``, and ``update()`` lets the
+layer's optimizer move its parameters. :class:`Layer` is that object, calling the same
+gates; :class:`Network` chains such layers with a loss.
+
+>>> net = Network(Layer(2, 3, act="tanh", name="hidden", seed=0),
+...               Layer(3, 1, act="identity", name="output", seed=1), loss="square")
+>>> X, y = np.array([[0.5, -1.0], [1.5, 0.3]]), np.array([1.0, -1.0])
+>>> sorted(net.gradients(X, y))
+['hidden.b', 'hidden.w', 'output.b', 'output.w']
+>>> net.layers[0].grad_w.shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+import numpy as np
+
+from nets import gates, losses, optimizers
+from nets.circuit import Circuit, Value, apply
+
+
+class Dense(gates.Gate):
+    """x @ W + b, for a batch ``x`` of shape (N, prev) or one sample of shape (prev,)."""
+
+    name, arity = "dense", 3
+
+    def forward(self, x, W, b):
+        """Return x @ W + b."""
+        return np.asarray(x, dtype=float) @ W + b
+
+    def backward(self, x, W, b, grad_output):
+        """Return (grad @ W.T, x.T @ grad, grad summed over the batch)."""
+        x, grad = np.asarray(x, dtype=float), np.asarray(grad_output, dtype=float)
+        if x.ndim == 1:
+            return W @ grad, np.outer(x, grad), grad
+        return grad @ W.T, x.T @ grad, grad.sum(axis=0)
+
+
+class Identity(gates.Gate):
+    """The identity activation."""
+
+    name = "identity"
+
+    def forward(self, a):
+        """Return a."""
+        return np.asarray(a, dtype=float)
+
+    def backward(self, a, grad_output):
+        """Return grad_output."""
+        return np.asarray(grad_output, dtype=float)
+
+
+class Loss(gates.Gate):
+    """A per-sample loss, reduced over the batch, as a gate of the prediction alone.
+
+    The targets are fixed (bound at construction): only the prediction is an input, so
+    the gate can be checked like any other.
+
+    Parameters
+    ----------
+    function : object
+        A loss of :mod:`nets.losses` (``forward(prediction, target)`` per sample and
+        ``backward(prediction, target)``).
+    target : array_like
+        Targets of the batch (labels for the classification losses).
+    reduction : {"mean", "sum"}
+        How the per-sample losses combine.
+    """
+
+    def __init__(self, function: object, target: object, reduction: str = "mean") -> None:
+        _choose("reduction", reduction, REDUCTIONS)
+        self.function, self.target, self.reduction = function, np.asarray(target), reduction
+        self.name = function.name
+
+    def forward(self, prediction):
+        """Return the reduced loss as a 0-d array."""
+        per_sample = self.function.forward(prediction, self.target)
+        return np.asarray(per_sample.mean() if self.reduction == "mean" else per_sample.sum())
+
+    def backward(self, prediction, grad_output):
+        """Return grad_output times the gradient of the reduced loss."""
+        grad = self.function.backward(prediction, self.target)
+        if self.reduction == "mean":
+            grad = grad / len(prediction)
+        return grad_output * grad
+
+
+class WeightPenalty(gates.Gate):
+    """l2 / 2 * sum(W**2): the weight decay term of seed 001."""
+
+    name = "l2_penalty"
+
+    def __init__(self, l2: float) -> None:
+        self.l2 = float(l2)
+
+    def forward(self, W):
+        """Return l2 / 2 * sum(W**2) as a 0-d array."""
+        return np.asarray(0.5 * self.l2 * np.sum(np.square(W)))
+
+    def backward(self, W, grad_output):
+        """Return grad_output * l2 * W."""
+        return grad_output * self.l2 * np.asarray(W, dtype=float)
+
+
+dense = Dense()
+identity = Identity()
+
+#: Activations by name (seed 002's spellings, ``"ReLU"``, are accepted in any case).
+ACTIVATIONS: dict[str, gates.Gate] = {
+    "identity": identity,
+    "sigmoid": gates.sigmoid,
+    "tanh": gates.tanh,
+    "relu": gates.relu,
+}
+#: Per-sample losses by name; ``"square"`` is the seeds' name for ``"l2"``.
+LOSSES = {
+    "square": losses.L2,
+    "l2": losses.L2,
+    "mse": losses.MSE,
+    "cross_entropy": losses.SoftmaxCrossEntropy,
+    "hinge": losses.Hinge,
+}
+REDUCTIONS = ("mean", "sum")
+
+
+def _choose(kind: str, value: object, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{kind} must be one of {sorted(allowed)}, got {value!r}")
+
+
+def activation(act: str | gates.Gate) -> gates.Gate:
+    """Return the activation gate called ``act`` (a gate is returned as it is)."""
+    if not isinstance(act, str):
+        return act
+    _choose("act", act.lower(), ACTIVATIONS)
+    return ACTIVATIONS[act.lower()]
+
+
+def dense_layer(x: object, W: Value, b: Value, act: gates.Gate, label: str) -> Value:
+    """Apply ``act(x @ W + b)`` in a circuit, its steps labelled with the layer's name."""
+    z = apply(dense, x, W, b, label=label)
+    return z if act is identity else apply(act, z, label=label)
+
+
+class Layer:
+    """A fully connected layer in the style of seed 002.
+
+    Parameters
+    ----------
+    prev, n : int
+        Inputs and outputs of the layer.
+    name : str
+        For messages (a network names unnamed layers ``layer0``, ``layer1``, ...).
+    wb_width : float
+        Initial ``w`` and ``b`` are ``wb_width * randn``, as in the seed.
+    act : str or gate
+        Activation: ``"identity"``, ``"sigmoid"``, ``"tanh"`` or ``"relu"`` (any case), or
+        a gate of your own.
+    opt : str or nets.optimizers.Optimizer
+        The optimizer :meth:`update` uses: a name of :data:`nets.optimizers.ALL`, built
+        with ``opt_dict``, or an instance.
+    opt_dict : dict, optional
+        Keyword arguments of the optimizer (``{"lr": 0.01}``).
+    seed : int, optional
+        Seeds the initial weights (``numpy.random.RandomState``).
+
+    Examples
+    --------
+    >>> layer = Layer(2, 3, act="ReLU", opt="SGD", opt_dict={"lr": 0.1}, seed=0)
+    >>> layer.forward(np.ones((4, 2))).shape
+    (4, 3)
+    >>> layer.backward(np.ones((4, 3))).shape, layer.grad_w.shape, layer.grad_b.shape
+    ((4, 2), (2, 3), (3,))
+    >>> layer.update()
+    """
+
+    def __init__(
+        self,
+        prev: int = 1,
+        n: int = 1,
+        *,
+        name: str = "",
+        wb_width: float = 1.0,
+        act: str | gates.Gate = "ReLU",
+        opt: str | optimizers.Optimizer = "Adam",
+        opt_dict: Mapping[str, float] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if prev < 1 or n < 1:
+            raise ValueError(f"a layer needs prev >= 1 and n >= 1, got prev={prev}, n={n}")
+        self.prev, self.n, self.name = prev, n, name
+        rng = np.random.RandomState(seed)
+        self.w = wb_width * rng.randn(prev, n)
+        self.b = wb_width * rng.randn(n)
+        self.act = activation(act)
+        if isinstance(opt, str):
+            _choose("opt", opt, optimizers.ALL)
+            opt = optimizers.ALL[opt](**(opt_dict or {}))
+        self.opt = opt
+
+    #: The gate computing ``x @ w + b``.
+    linear: gates.Gate = dense
+
+    def __repr__(self) -> str:
+        return f"Layer({self.prev}, {self.n}, name={self.name!r}, act={self.act.name!r})"
+
+    def forward(self, x: object) -> np.ndarray:
+        """Return ``act(x @ w + b)`` and remember ``x`` for :meth:`backward`."""
+        x = np.asarray(x, dtype=float)
+        if x.shape[-1:] != (self.prev,):
+            raise ValueError(f"layer {self.name!r} takes {self.prev} inputs, got shape {x.shape}")
+        self.x = x
+        self.z = self.linear.forward(x, self.w, self.b)
+        return self.act.forward(self.z)
+
+    def backward(self, grad: object) -> np.ndarray:
+        """Store ``grad_w`` and ``grad_b`` and return the gradient of the input."""
+        if not hasattr(self, "z"):
+            raise RuntimeError(f"layer {self.name!r}: call forward before backward")
+        grad_z = self.act.backward(self.z, np.asarray(grad, dtype=float))
+        grad_x, self.grad_w, self.grad_b = self.linear.backward(self.x, self.w, self.b, grad_z)
+        return grad_x
+
+    def update(self) -> None:
+        """Move ``w`` and ``b`` in place by the optimizer's step."""
+        if not hasattr(self, "grad_w"):
+            raise RuntimeError(f"layer {self.name!r}: call backward before update")
+        self.opt.step({"w": self.w, "b": self.b}, {"w": self.grad_w, "b": self.grad_b})
+
+    def apply(self, x: object, w: Value, b: Value) -> Value:
+        """Apply the layer inside a circuit, its parameters given as circuit values."""
+        z = apply(self.linear, x, w, b, label=self.name)
+        return z if self.act is identity else apply(self.act, z, label=self.name)
+
+
+class Network:
+    """Seed 002's layers chained, ending in a loss.
+
+    Parameters
+    ----------
+    *layers : Layer
+        In order; each takes as many inputs as the previous one has outputs.
+    loss : {"square", "l2", "mse", "cross_entropy", "hinge"}
+        Per-sample loss of the last layer's output (``cross_entropy``: softmax of the
+        outputs, which are then scores; ``hinge``: multiclass, or +-1 labels with one
+        output).
+    reduction : {"mean", "sum"}
+        How per-sample losses combine.
+
+    Notes
+    -----
+    ``params`` and :meth:`gradients` make a network trainable by :func:`nets.train`
+    with any optimizer; :meth:`update` instead lets each layer's own optimizer step,
+    as in the seed. :meth:`objective` is the loss as a circuit of the parameters, for
+    gradcheck.
+    """
+
+    def __init__(self, *layers: Layer, loss: str = "square", reduction: str = "mean") -> None:
+        if not layers:
+            raise ValueError("a network needs at least one layer")
+        for before, after in itertools.pairwise(layers):
+            if before.n != after.prev:
+                raise ValueError(
+                    f"layer {before.name!r} has {before.n} outputs but the next takes {after.prev}"
+                )
+        for position, layer in enumerate(layers):
+            layer.name = layer.name or f"layer{position}"
+        if len({layer.name for layer in layers}) != len(layers):
+            raise ValueError("layer names must differ")
+        _choose("loss", loss, LOSSES)
+        self.layers, self.reduction = layers, reduction
+        self.loss_function = LOSSES[loss]()
+        if loss == "cross_entropy" and layers[-1].n == 1:
+            self.loss_function = losses.SigmoidCrossEntropy()
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """The layers' arrays, ``{"hidden.w": ..., "hidden.b": ..., ...}`` (not copies)."""
+        return {
+            f"{layer.name}.{attribute}": getattr(layer, attribute)
+            for layer in self.layers
+            for attribute in ("w", "b")
+        }
+
+    def forward(self, X: object) -> np.ndarray:
+        """Run every layer's forward; return the last layer's output."""
+        output = X
+        for layer in self.layers:
+            output = layer.forward(output)
+        self.output = output
+        return output
+
+    def loss(self, X: object, y: object) -> float:
+        """Return the reduced loss of the batch."""
+        return float(Loss(self.loss_function, y, self.reduction).forward(self.forward(X)))
+
+    def backward(self, y: object) -> np.ndarray:
+        """Backpropagate the loss of the last forward pass; return the input's gradient."""
+        if not hasattr(self, "output"):
+            raise RuntimeError("call forward before backward")
+        grad = Loss(self.loss_function, y, self.reduction).backward(self.output, 1.0)
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def gradients(self, X: object, y: object) -> dict[str, np.ndarray]:
+        """Run forward and backward; return the gradients keyed like :attr:`params`."""
+        self.forward(X)
+        self.backward(y)
+        return {
+            f"{layer.name}.{attribute}": getattr(layer, f"grad_{attribute}")
+            for layer in self.layers
+            for attribute in ("w", "b")
+        }
+
+    def update(self) -> None:
+        """Let each layer's optimizer step (after :meth:`gradients`)."""
+        for layer in self.layers:
+            layer.update()
+
+    def predict(self, X: object) -> np.ndarray:
+        """Return the last layer's output."""
+        return self.forward(X)
+
+    def objective(self, X: object, y: object) -> Circuit:
+        """Return the loss on ``(X, y)`` as a circuit of the parameters (for gradcheck).
+
+        Its inputs are the values of :attr:`params`, in order; ``trace`` names each
+        gate after its layer.
+        """
+        X = np.asarray(X, dtype=float)
+        head = Loss(self.loss_function, y, self.reduction)
+
+        def loss(*values: Value) -> Value:
+            output: object = X
+            for position, layer in enumerate(self.layers):
+                output = layer.apply(output, values[2 * position], values[2 * position + 1])
+            return apply(head, output, label="loss")
+
+        return Circuit(loss, "network loss", input_names=tuple(self.params))
