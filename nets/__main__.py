@@ -3,19 +3,9 @@
 import numpy as np
 
 import gradcheck
-from nets import circuit, gates
+from nets import circuit
 from nets.circuit import Circuit, Value, apply, sigmoid
-
-
-class SquashedTwiceSigmoid(gates.Sigmoid):
-    """A sigmoid whose backward applies sigmoid' to its own output (seed 001's slip)."""
-
-    name = "sigmoid_squashed_twice"
-
-    def backward(self, a, grad_output):
-        """Backpropagate with the derivative taken at sig(sig(a))."""
-        s = self.forward(self.forward(a))
-        return grad_output * s * (1.0 - s)
+from nets.reports.planted import SquashedTwiceSigmoid
 
 
 def main() -> None:

@@ -259,6 +259,9 @@ class Network:
         output).
     reduction : {"mean", "sum"}
         How per-sample losses combine.
+    l2 : float
+        Weight penalty ``l2 / 2 * sum(w**2)`` over every layer's ``w`` (not ``b``), added
+        after the reduction, as in :class:`nets.MLP`.
 
     Notes
     -----
@@ -268,7 +271,9 @@ class Network:
     gradcheck.
     """
 
-    def __init__(self, *layers: Layer, loss: str = "square", reduction: str = "mean") -> None:
+    def __init__(
+        self, *layers: Layer, loss: str = "square", reduction: str = "mean", l2: float = 0.0
+    ) -> None:
         if not layers:
             raise ValueError("a network needs at least one layer")
         for before, after in itertools.pairwise(layers):
@@ -281,7 +286,9 @@ class Network:
         if len({layer.name for layer in layers}) != len(layers):
             raise ValueError("layer names must differ")
         _choose("loss", loss, LOSSES)
-        self.layers, self.reduction = layers, reduction
+        if l2 < 0:
+            raise ValueError(f"l2 must be >= 0, got {l2}")
+        self.layers, self.reduction, self.penalty = layers, reduction, WeightPenalty(l2)
         self.loss_function = LOSSES[loss]()
         if loss == "cross_entropy" and layers[-1].n == 1:
             self.loss_function = losses.SigmoidCrossEntropy()
@@ -304,8 +311,9 @@ class Network:
         return output
 
     def loss(self, X: object, y: object) -> float:
-        """Return the reduced loss of the batch."""
-        return float(Loss(self.loss_function, y, self.reduction).forward(self.forward(X)))
+        """Return the reduced loss of the batch plus the weight penalty."""
+        data = Loss(self.loss_function, y, self.reduction).forward(self.forward(X))
+        return float(data + sum(self.penalty.forward(layer.w) for layer in self.layers))
 
     def backward(self, y: object) -> np.ndarray:
         """Backpropagate the loss of the last forward pass; return the input's gradient."""
@@ -314,6 +322,7 @@ class Network:
         grad = Loss(self.loss_function, y, self.reduction).backward(self.output, 1.0)
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
+            layer.grad_w = layer.grad_w + self.penalty.backward(layer.w, 1.0)
         return grad
 
     def gradients(self, X: object, y: object) -> dict[str, np.ndarray]:
@@ -348,6 +357,10 @@ class Network:
             output: object = X
             for position, layer in enumerate(self.layers):
                 output = layer.apply(output, values[2 * position], values[2 * position + 1])
-            return apply(head, output, label="loss")
+            total = apply(head, output, label="loss")
+            for position, layer in enumerate(self.layers if self.penalty.l2 else ()):
+                penalty = apply(self.penalty, values[2 * position], label=f"{layer.name} penalty")
+                total = penalty + total
+            return total
 
         return Circuit(loss, "network loss", input_names=tuple(self.params))

@@ -179,14 +179,14 @@ def test_layers_refuse_misuse_with_named_errors():
 LAYER_LOSSES = ["square", "mse", "cross_entropy", "hinge"]
 
 
-def _network(draw, loss, hidden_act, sizes, seed, broken=None):
+def _network(draw, loss, hidden_act, sizes, seed, l2=0.0, broken=None):
     n_in, n_hidden, n_out = sizes
     if loss in ("cross_entropy", "hinge"):
         n_out = max(n_out, 2)
     hidden = Layer(n_in, n_hidden, act=broken or hidden_act, name="hidden", seed=seed)
     output_act = "identity" if loss in ("cross_entropy", "hinge") else "sigmoid"
     output = Layer(n_hidden, n_out, act=output_act, name="output", seed=seed + 1)
-    return Network(hidden, output, loss=loss), n_out
+    return Network(hidden, output, loss=loss, l2=l2), n_out
 
 
 def _targets(draw, loss, batch, n_out):
@@ -202,11 +202,12 @@ def _targets(draw, loss, batch, n_out):
     sizes=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3)),
     batch=st.integers(1, 5),
     seed=st.integers(0, 2**16),
+    l2=st.sampled_from([0.0, 0.1]),
 )
 def test_networks_of_layers_pass_gradcheck_and_match_the_stateful_pass(
-    data, loss, act, sizes, batch, seed
+    data, loss, act, sizes, batch, seed, l2
 ):
-    network, n_out = _network(data.draw, loss, act, sizes, seed)
+    network, n_out = _network(data.draw, loss, act, sizes, seed, l2)
     X = data.draw(hnp.arrays(np.float64, (batch, sizes[0]), elements=FLOATS))
     y = _targets(data.draw, loss, batch, n_out)
     objective = network.objective(X, y)

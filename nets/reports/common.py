@@ -1,0 +1,103 @@
+"""What every convergence report does: verify the gradient, ask scipy for the optimum.
+
+These are the experiments that report on themselves, so they import gradcheck (the
+rest of nets never does).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import numpy as np
+
+import gradcheck
+
+#: Relative step of the finite-difference Hessian (of a verified gradient).
+HESSIAN_STEP = 1e-5
+
+
+def vector_problem(
+    model, X: np.ndarray, y: np.ndarray
+) -> tuple[Callable, Callable, np.ndarray, Callable]:
+    """Return ``loss(x)``, ``grad(x)``, ``x0`` and ``unflatten`` for a model's parameters.
+
+    The functions work on a copy of the model, which is never modified.
+    """
+    work = copy.deepcopy(model)
+    x0, unflatten = gradcheck.flatten(model.params)
+
+    def load(x: np.ndarray) -> None:
+        for name, value in unflatten(x).items():
+            work.params[name][...] = value
+
+    def loss(x: np.ndarray) -> float:
+        load(x)
+        return work.loss(X, y)
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        load(x)
+        return gradcheck.flatten(work.gradients(X, y))[0]
+
+    return loss, grad, x0, unflatten
+
+
+def verify(model, X: np.ndarray, y: np.ndarray, mode: str = "auto") -> dict[str, object]:
+    """Check the model's gradient at its current parameters; return the numbers."""
+    objective = model.objective(X, y)
+    result = gradcheck.compare(
+        objective.forward, objective.backward, *model.params.values(), mode=mode
+    )
+    return {
+        "passed": bool(result.passed),
+        "mode": result.mode,
+        "elements": int(sum(np.size(v) for v in model.params.values())),
+        "forward_calls": int(result.forward_calls),
+        "max_rel_error": float(result.max_rel_error),
+        "kinks": len(result.kinks),
+    }
+
+
+def verified_line(numbers: dict[str, object]) -> str:
+    """Return one sentence saying how the gradient was verified."""
+    verdict = "verified" if numbers["passed"] else "**NOT verified**"
+    return (
+        f"Hand-written gradient {verdict} by `gradcheck` ({numbers['mode']} mode, "
+        f"{numbers['elements']} parameters, {numbers['forward_calls']} forward calls, "
+        f"largest relative error {numbers['max_rel_error']:.1e})."
+    )
+
+
+def hessian_max_eigenvalue(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> float:
+    """Return the largest eigenvalue of the Hessian at ``x``, by central differences of ``grad``."""
+    n = x.size
+    hessian = np.empty((n, n))
+    for i in range(n):
+        step = HESSIAN_STEP * max(1.0, abs(x[i]))
+        plus, minus = x.copy(), x.copy()
+        plus[i] += step
+        minus[i] -= step
+        hessian[:, i] = (grad(plus) - grad(minus)) / (2 * step)
+    return float(np.linalg.eigvalsh(0.5 * (hessian + hessian.T))[-1])
+
+
+def optimum_numbers(comparison: gradcheck.OptimumComparison) -> dict[str, object]:
+    """Return the numbers of a scipy cross-check."""
+    return {
+        "agree": bool(comparison.agree),
+        "loss_hand_written_gradient": comparison.analytic.loss,
+        "loss_finite_differences": comparison.numeric.loss,
+        "iterations": comparison.analytic.iterations,
+        "distance": comparison.distance,
+    }
+
+
+def optimum_line(comparison: gradcheck.OptimumComparison) -> str:
+    """Return one sentence on what scipy found."""
+    verdict = "the same optimum" if comparison.agree else "**different optima**"
+    return (
+        f"scipy L-BFGS-B reaches {verdict} with the hand-written gradient "
+        f"(loss {comparison.analytic.loss:.8g}, {comparison.analytic.iterations} iterations) "
+        f"and with its own finite differences (loss {comparison.numeric.loss:.8g}); the "
+        f"two optima lie {comparison.distance:.1e} apart."
+    )
