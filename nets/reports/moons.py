@@ -48,13 +48,17 @@ class Run:
     printed: np.ndarray  # loss / N after each step
     rises: int  # steps of the tail where the printed loss went up
     tail_range: float
-    curvature: float  # largest Hessian eigenvalue of the printed loss at the end
+    curvature: float  # largest Hessian eigenvalue of the printed loss at scipy's minimum
     optimum: gradcheck.OptimumComparison  # scipy, started where SGD stopped
 
     @property
     def oscillates(self) -> bool:
         """Whether the loss still went up in the tail."""
         return self.rises > 0
+
+    def predicted(self, step: float) -> bool:
+        """Whether gradient descent with this step cannot settle at the nearby minimum."""
+        return step * self.curvature > 2
 
 
 def _rises(printed: np.ndarray) -> int:
@@ -73,8 +77,8 @@ def _run(hidden: int, steps: int, X, y) -> Run:
     model, printed = _train(hidden, steps, LEARNING_RATE, X, y)
     tail = printed[-min(TAIL, steps - 1) - 1 :]
     loss, grad, x, _ = vector_problem(model, X, y)
-    curvature = hessian_max_eigenvalue(grad, x) / len(X)
     optimum = gradcheck.compare_optima(loss, grad, x, rtol=1e-7)
+    curvature = hessian_max_eigenvalue(grad, optimum.analytic.x) / len(X)
     return Run(
         hidden,
         model,
@@ -143,6 +147,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     }
     step_on_mean = LEARNING_RATE * SAMPLES
     oscillating = [run.hidden for run in runs if run.oscillates]
+    explained = sum(run.predicted(step_on_mean) == run.oscillates for run in runs)
     three = next((run for run in runs if run.hidden == 3), None)
     reproduced = three is not None and all(
         abs(three.printed[step] - printed) <= 5e-7
@@ -152,7 +157,8 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     out.summary = (
         f"the tutorial's printed losses {'reproduced' if reproduced else 'NOT reproduced'}; "
         f"with its convention (step {step_on_mean:g} on the mean loss) gradient descent "
-        f"oscillates for hidden sizes {oscillating or 'none'}."
+        f"oscillates for hidden sizes {oscillating or 'none'}, as the curvature at the "
+        f"minimum predicts for {explained} of {len(runs)} sizes."
     )
 
     out.add(
@@ -185,6 +191,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     rows = []
     for run in runs:
         verdict = "oscillates" if run.oscillates else "converges"
+        predicted = "oscillates" if run.predicted(step_on_mean) else "converges"
         gap = run.printed[-1] - run.optimum.analytic.loss / SAMPLES
         rows.append(
             [
@@ -194,6 +201,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
                 f"{run.tail_range:.2e}",
                 f"{run.curvature:.3f}",
                 f"{step_on_mean * run.curvature:.2f}",
+                predicted,
                 verdict,
                 f"{gap:.2e}",
             ]
@@ -201,20 +209,23 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     out.add(
         "## Every hidden size of the tutorial",
         f"After {steps} steps: how often the printed loss rose over the last "
-        f"{min(TAIL, steps - 1)} steps, its range there, the largest Hessian eigenvalue "
-        "lambda of the printed loss where training stopped (by central differences of the "
-        f"verified gradient), the product {step_on_mean:g} * lambda (above 2, the step "
-        "overshoots along that direction), and how far the printed loss is above the "
-        "minimum scipy (L-BFGS-B, hand-written gradient) finds when started there.",
+        f"{min(TAIL, steps - 1)} steps and its range there. Then the minimum scipy "
+        "(L-BFGS-B, hand-written gradient) finds when started where training stopped, the "
+        "largest eigenvalue lambda of the Hessian of the printed loss there (central "
+        f"differences of the verified gradient), and the product {step_on_mean:g} * lambda: "
+        "above 2, gradient descent with that step is repelled from the minimum along that "
+        "direction, so it cannot settle there (predicted: oscillates). Last, how far the "
+        "final printed loss is above that minimum.",
         table(
             [
                 "hidden",
                 "final printed loss",
                 "rises",
                 "range",
-                "lambda",
+                "lambda at the minimum",
                 f"{step_on_mean:g} * lambda",
-                "verdict",
+                "predicted",
+                "observed",
                 "above scipy's minimum",
             ],
             rows,
@@ -272,10 +283,12 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
                 "tail_range": run.tail_range,
                 "curvature": run.curvature,
                 "oscillates": run.oscillates,
+                "predicted_to_oscillate": run.predicted(step_on_mean),
                 "scipy": optimum_numbers(run.optimum),
             }
             for run in runs
         },
+        "prediction_matches": explained,
         "control_learning_rate": CONTROL_RATE,
         "control_final_printed_loss": {str(h): float(c[-1]) for h, c in controls.items()},
     }
