@@ -39,7 +39,7 @@ def train(
     model,
     X: np.ndarray,
     y: np.ndarray,
-    optimizer: Optimizer,
+    optimizer: Optimizer | None,
     steps: int,
     batch_size: int | None = None,
     seed: int = 0,
@@ -52,11 +52,13 @@ def train(
     ----------
     model : object
         Has ``params``, ``loss(X, y)`` and ``gradients(X, y)`` (``nets.MLP``,
-        ``nets.Perceptron``).
+        ``nets.Perceptron``, ``nets.layers.Network``).
     X, y : numpy.ndarray
         The data.
-    optimizer : Optimizer
-        Updates ``model.params`` in place.
+    optimizer : Optimizer or None
+        Updates ``model.params`` in place. None lets the model step itself with
+        ``model.update()`` (a :class:`nets.layers.Network`, whose layers each hold an
+        optimizer, as in seed 002).
     steps : int
         Number of updates.
     batch_size : int, optional
@@ -85,6 +87,8 @@ def train(
     [0.432387, 0.068947]
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if optimizer is None and not callable(getattr(model, "update", None)):
+        raise ValueError(f"optimizer=None needs a model with update(); {type(model).__name__}")
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     if batch_size is not None and not 1 <= batch_size <= len(X):
@@ -102,7 +106,10 @@ def train(
             batch_X, batch_y = X[chosen], y[chosen]
         grads = model.gradients(batch_X, batch_y)
         norms[step] = np.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
-        optimizer.step(model.params, grads)
+        if optimizer is None:
+            model.update()
+        else:
+            optimizer.step(model.params, grads)
         losses[step] = model.loss(X, y)
         if (step + 1) % every == 0 or step + 1 == steps:
             snapshots[step + 1] = {k: v.copy() for k, v in model.params.items()}

@@ -108,7 +108,7 @@ def _boundaries(runs: list[Run], X, y):
     mesh = np.column_stack([xx.ravel(), yy.ravel()])
     for axes, run in zip(grid, runs, strict=False):
         classes = run.model.predict(mesh).reshape(xx.shape)
-        axes.contourf(xx, yy, classes, levels=[-0.5, 0.5, 1.5], colors=["#f4c7c3", "#c6dbef"])
+        axes.contourf(xx, yy, classes, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#f4c7c3"])
         axes.scatter(X[:, 0], X[:, 1], c=y, s=6, cmap="coolwarm", linewidths=0)
         axes.set_title(f"hidden {run.hidden}" + (" (oscillates)" if run.oscillates else ""))
     for axes in grid[len(runs) :]:

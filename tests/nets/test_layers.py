@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 import gradcheck
 from nets import MLP, Perceptron, losses
 from nets.layers import Dense, Layer, Loss, Network, WeightPenalty, dense
-from tests.nets.broken_gates import BrokenSigmoid, BrokenTanh
+from tests.nets.broken_gates import BrokenRelu, BrokenSigmoid, BrokenTanh
 from tests.nets.verdicts import assert_passes_or_honest
 
 FLOATS = st.floats(-3, 3)
@@ -219,6 +219,27 @@ def test_networks_of_layers_pass_gradcheck_and_match_the_stateful_pass(
     for name, grad in zip(network.params, objective.backward(*values, 1.0), strict=True):
         np.testing.assert_allclose(stateful[name], grad, rtol=1e-12, atol=1e-15)
     assert network.loss(X, y) == pytest.approx(float(objective.forward(*values)), rel=1e-12)
+
+
+@given(
+    data=st.data(),
+    broken=st.sampled_from([BrokenRelu(), BrokenSigmoid(), BrokenTanh()]),
+    loss=st.sampled_from(["square", "cross_entropy"]),
+    sizes=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 3)),
+    batch=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+)
+def test_a_broken_hidden_activation_is_caught_and_its_layer_named(
+    data, broken, loss, sizes, batch, seed
+):
+    network, n_out = _network(data.draw, loss, "tanh", sizes, seed, broken=broken)
+    # Away from zero, where each broken backward differs from the right one.
+    X = data.draw(hnp.arrays(np.float64, (batch, sizes[0]), elements=st.floats(0.25, 3)))
+    y = _targets(data.draw, loss, batch, n_out)
+    objective = network.objective(X, y)
+    result = gradcheck.compare(objective.forward, objective.backward, *network.params.values())
+    assert not result.passed
+    assert result.localization.culprit == f"hidden/{broken.name}#1"
 
 
 @pytest.mark.parametrize(

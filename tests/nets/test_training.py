@@ -73,3 +73,26 @@ def test_bad_arguments_are_named_errors(steps, batch_size, words):
     X, y = data.moons(20, seed=1)
     with pytest.raises(ValueError, match=words):
         train(moons_model(), X, y, SGD(), steps=steps, batch_size=batch_size)
+
+
+def test_without_an_optimizer_a_network_of_layers_steps_itself():
+    from nets.layers import Layer, Network
+
+    X, y = data.moons(40, noise=0.1, seed=1)
+
+    def network():
+        return Network(
+            Layer(2, 4, act="tanh", opt="SGD", opt_dict={"lr": 0.05}, seed=0),
+            Layer(4, 2, act="identity", opt="SGD", opt_dict={"lr": 0.05}, seed=1),
+            loss="cross_entropy",
+        )
+
+    own = train(network(), X, y, optimizer=None, steps=50)
+    shared = train(network(), X, y, SGD(lr=0.05), steps=50)  # the same rule, one instance
+    np.testing.assert_allclose(own.loss, shared.loss, rtol=1e-12)
+    assert own.loss[-1] < own.loss[0]
+
+
+def test_without_an_optimizer_a_model_that_cannot_step_itself_is_refused():
+    with pytest.raises(ValueError, match="needs a model with update"):
+        train(MLP(2, 2, 2), np.ones((2, 2)), np.array([0, 1]), optimizer=None, steps=1)
