@@ -15,7 +15,7 @@ REPORTS: dict[str, tuple[Callable[[], Report], Callable[[], Report]]] = {
     "celsius": (celsius.report, lambda: celsius.report(steps=1_000)),
     "perceptron": (perceptron.report, lambda: perceptron.report(steps=200)),
     "moons": (moons.report, lambda: moons.report(steps=1_001, hidden_sizes=(1, 3, 5))),
-    "layers": (layers.report, lambda: layers.report(steps=100)),
+    "layers": (layers.report, lambda: layers.report(steps=100, long_steps=200)),
     "svm": (svm.report, lambda: svm.report(schedule=((0.01, 400), (0.001, 2_000)))),
 }
 

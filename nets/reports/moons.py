@@ -9,6 +9,7 @@ report measures it for every hidden size of the tutorial.
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,12 +140,16 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     start = MLP(2, 3, 2, activation="tanh", output="softmax", l2=L2, reduction="sum")
     verified = verify(start, X, y)
     convention = _convention_check(X, y)
-    runs = [_run(hidden, steps, X, y) for hidden in hidden_sizes]
-    controls = {
-        run.hidden: _train(run.hidden, steps, CONTROL_RATE, X, y)[1]
-        for run in runs
-        if run.oscillates
-    }
+    # The sizes are independent: train them side by side (results do not depend on order).
+    with ProcessPoolExecutor() as pool:
+        count = len(hidden_sizes)
+        runs = list(pool.map(_run, hidden_sizes, [steps] * count, [X] * count, [y] * count))
+        unsettled = [run.hidden for run in runs if run.oscillates]
+        count = len(unsettled)
+        curves = pool.map(
+            _train, unsettled, [steps] * count, [CONTROL_RATE] * count, [X] * count, [y] * count
+        )
+        controls = {hidden: curve for hidden, (_, curve) in zip(unsettled, curves, strict=True)}
     step_on_mean = LEARNING_RATE * SAMPLES
     oscillating = [run.hidden for run in runs if run.oscillates]
     explained = sum(run.predicted(step_on_mean) == run.oscillates for run in runs)
