@@ -70,7 +70,7 @@ def _rises(printed: np.ndarray) -> int:
 
 def _train(hidden: int, steps: int, lr: float, X, y) -> tuple[MLP, np.ndarray]:
     model = MLP(2, hidden, 2, activation="tanh", output="softmax", l2=L2, reduction="sum")
-    history = train(model, X, y, SGD(lr=lr), steps=steps)
+    history = train(model, X, y, SGD(lr=lr), steps=steps, progress=False)  # side by side
     return model, history.loss / len(X)
 
 
