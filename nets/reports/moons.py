@@ -74,8 +74,8 @@ def _train(hidden: int, steps: int, lr: float, X, y) -> tuple[MLP, np.ndarray]:
     return model, history.loss / len(X)
 
 
-def _run(hidden: int, steps: int, X, y) -> Run:
-    model, printed = _train(hidden, steps, LEARNING_RATE, X, y)
+def _run(hidden: int, steps: int, lr: float, X, y) -> Run:
+    model, printed = _train(hidden, steps, lr, X, y)
     tail = printed[-min(TAIL, steps - 1) - 1 :]
     loss, grad, x, _ = vector_problem(model, X, y)
     optimum = gradcheck.compare_optima(loss, grad, x, rtol=1e-7)
@@ -117,7 +117,7 @@ def _boundaries(runs: list[Run], X, y):
     return figure
 
 
-def _curves(runs: list[Run], controls: dict[int, np.ndarray]):
+def _curves(runs: list[Run]):
     figure = new_figure(9.0, 4.0)
     left, right = figure.subplots(1, 2)
     for run in runs:
@@ -142,14 +142,15 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     convention = _convention_check(X, y)
     # The sizes are independent: train them side by side (results do not depend on order).
     with ProcessPoolExecutor() as pool:
-        count = len(hidden_sizes)
-        runs = list(pool.map(_run, hidden_sizes, [steps] * count, [X] * count, [y] * count))
-        unsettled = [run.hidden for run in runs if run.oscillates]
-        count = len(unsettled)
-        curves = pool.map(
-            _train, unsettled, [steps] * count, [CONTROL_RATE] * count, [X] * count, [y] * count
-        )
-        controls = {hidden: curve for hidden, (_, curve) in zip(unsettled, curves, strict=True)}
+
+        def run_all(sizes: list[int], lr: float) -> list[Run]:
+            count = len(sizes)
+            return list(
+                pool.map(_run, sizes, [steps] * count, [lr] * count, [X] * count, [y] * count)
+            )
+
+        runs = run_all(list(hidden_sizes), LEARNING_RATE)
+        controls = run_all([run.hidden for run in runs if run.oscillates], CONTROL_RATE)
     step_on_mean = LEARNING_RATE * SAMPLES
     oscillating = [run.hidden for run in runs if run.oscillates]
     explained = sum(run.predicted(step_on_mean) == run.oscillates for run in runs)
@@ -238,31 +239,32 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     )
     if controls:
         step = CONTROL_RATE * SAMPLES
-        curvature = {run.hidden: run.curvature for run in runs}
         rows = [
             [
-                hidden,
-                f"{curve[-1]:.6f}",
-                _rises(curve),
-                f"{step * curvature[hidden]:.2f}",
-                "oscillates" if step * curvature[hidden] > 2 else "can settle",
+                run.hidden,
+                f"{run.printed[-1]:.6f}",
+                run.rises,
+                f"{run.curvature:.3f}",
+                f"{step * run.curvature:.2f}",
+                "oscillates" if run.predicted(step) else "can settle",
+                "oscillates" if run.oscillates else "descends",
             ]
-            for hidden, curve in controls.items()
+            for run in controls
         ]
-        control_agree = sum(
-            (step * curvature[hidden] > 2) == (_rises(curve) > 0)
-            for hidden, curve in controls.items()
-        )
+        control_agree = sum(run.predicted(step) == run.oscillates for run in controls)
         out.add(
             f"The sizes that oscillate, again with lr = {CONTROL_RATE} on the sum (step "
-            f"{step:g} on the printed loss), judged by the same curvature:",
+            f"{step:g} on the printed loss), judged the same way (each run may end near "
+            "another minimum, with its own curvature):",
             table(
                 [
                     "hidden",
                     "final printed loss",
                     f"rises in the last {TAIL}",
+                    "lambda at the minimum",
                     f"{step:g} * lambda",
                     "predicted",
+                    "observed",
                 ],
                 rows,
             ),
@@ -270,7 +272,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
             "smaller step brings the product below 2 the oscillation stops, where the "
             "minimum is sharper still it goes on.",
         )
-    out.figure("loss.png", _curves(runs, controls), "Printed loss per hidden size.")
+    out.figure("loss.png", _curves(runs), "Printed loss per hidden size.")
     out.figure("boundaries.png", _boundaries(runs, X, y), "Decision boundaries after training.")
     agreeing = [run.hidden for run in runs if run.optimum.agree]
     out.add(
@@ -322,6 +324,15 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
         },
         "prediction_matches": explained,
         "control_learning_rate": CONTROL_RATE,
-        "control_final_printed_loss": {str(h): float(c[-1]) for h, c in controls.items()},
+        "controls": {
+            str(run.hidden): {
+                "final_printed_loss": float(run.printed[-1]),
+                "rises_in_tail": run.rises,
+                "curvature": run.curvature,
+                "oscillates": run.oscillates,
+                "predicted_to_oscillate": run.predicted(CONTROL_RATE * SAMPLES),
+            }
+            for run in controls
+        },
     }
     return out
