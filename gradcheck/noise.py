@@ -31,6 +31,10 @@ ECNOISE_SPACING = 1e-10
 #: ECNOISE_MAX_SPACING: Moré and Wild's remedy for a spacing that is too small.
 ECNOISE_WIDENING = 1e3
 ECNOISE_MAX_SPACING = 1e-4
+#: ECnoise runs twice per direction, at the spacing and at this multiple of it (an
+#: irrational ratio): rounding can alias with one spacing (an input on a dyadic grid, the
+#: run's points rounding in step) and look smooth; the larger estimate of the two counts.
+ECNOISE_SECOND_SPACING = (np.sqrt(5.0) - 1.0) / 2.0
 #: ECnoise: three consecutive orders must agree within this factor.
 ECNOISE_AGREEMENT = 4.0
 #: The analytic noise measurement moves the inputs by this much (relative to their
@@ -64,6 +68,16 @@ class Noise:
         near a declared kink cannot resolve smaller derivatives.
         """
         return max(self.sigma, NUMERIC_EPS * max(abs(v) for v in values), _QUANTUM)
+
+
+def combined(levels: list[float | None]) -> float | None:
+    """Combine ECnoise estimates of one direction at incommensurate spacings.
+
+    The largest level wins (aliasing only ever hides noise); a run that saw no noise
+    order (None: the smooth part dominated) defers to the others.
+    """
+    seen = [level for level in levels if level is not None]
+    return max(seen) if seen else None
 
 
 def ecnoise(values: np.ndarray) -> float | None:

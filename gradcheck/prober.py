@@ -18,9 +18,11 @@ from gradcheck.defaults import (
 from gradcheck.noise import (
     ECNOISE_INTERVALS,
     ECNOISE_MAX_SPACING,
+    ECNOISE_SECOND_SPACING,
     ECNOISE_SPACING,
     ECNOISE_WIDENING,
     Noise,
+    combined,
     ecnoise,
 )
 from gradcheck.numeric import Evaluate, central, ladder
@@ -124,30 +126,35 @@ class Prober:
         """
         spacing = ECNOISE_SPACING
         while spacing <= ECNOISE_MAX_SPACING:
-            reach = spacing * (ECNOISE_INTERVALS + 1)
-            # The run stays within half of every declared kink distance, and starts one
-            # spacing away: a kink or pole at the point itself (relu at an exact zero) is
-            # not crossed.
-            clipped = [
-                np.clip(d, -dist / (2 * reach), dist / (2 * reach))
-                for d, dist in zip(direction, self._distances, strict=True)
+            runs = [
+                self._run(direction, spacing),
+                self._run(direction, spacing * ECNOISE_SECOND_SPACING),
             ]
-            values = np.array(
-                [
-                    self.objective.along(clipped, j * spacing)[0]
-                    for j in range(1, ECNOISE_INTERVALS + 2)
-                ]
-            )
-            if not np.all(np.isfinite(values)):
+            if any(values is None for values in runs):
                 return None
-            level = ecnoise(values)
-            magnitude = float(np.max(np.abs(values)))
+            level = combined([ecnoise(values) for values in runs])
+            magnitude = max(float(np.max(np.abs(values))) for values in runs)
             if level is None:  # the smooth part dominates: no noise above rounding seen
                 return NUMERIC_EPS * magnitude, magnitude
             if level != 0.0:
                 return level, magnitude
             spacing *= ECNOISE_WIDENING
         return None
+
+    def _run(self, direction: list[np.ndarray], spacing: float) -> np.ndarray | None:
+        """Return phi on ECnoise's run of points along ``direction``, or None if not finite."""
+        reach = spacing * (ECNOISE_INTERVALS + 1)
+        # The run stays within half of every declared kink distance, and starts one
+        # spacing away: a kink or pole at the point itself (relu at an exact zero) is
+        # not crossed.
+        clipped = [
+            np.clip(d, -dist / (2 * reach), dist / (2 * reach))
+            for d, dist in zip(direction, self._distances, strict=True)
+        ]
+        values = np.array(
+            [self.objective.along(clipped, j * spacing)[0] for j in range(1, ECNOISE_INTERVALS + 2)]
+        )
+        return values if np.all(np.isfinite(values)) else None
 
 
 def random_direction(

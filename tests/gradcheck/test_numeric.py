@@ -2,11 +2,19 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+import gradcheck
 from gradcheck.defaults import BASE_STEP, LADDER_START, NUMERIC_EPS
-from gradcheck.noise import ECNOISE_INTERVALS, ECNOISE_SPACING, Noise, ecnoise
+from gradcheck.noise import (
+    ECNOISE_INTERVALS,
+    ECNOISE_SECOND_SPACING,
+    ECNOISE_SPACING,
+    Noise,
+    combined,
+    ecnoise,
+)
 from gradcheck.numeric import central, ladder
 
 
@@ -24,11 +32,14 @@ def floor_noise(value):
 
 
 def measured_noise(f, x):
-    """The noise level the checker uses: ECnoise on 8 points, never below the floor."""
-    points = x + ECNOISE_SPACING * max(abs(x), 1.0) * np.arange(ECNOISE_INTERVALS + 1)
+    """The noise level the checker uses: ECnoise on 8 points at two incommensurate
+    spacings, the larger level, never below the floor."""
+    levels = []
+    for spacing in (ECNOISE_SPACING, ECNOISE_SPACING * ECNOISE_SECOND_SPACING):
+        points = x + spacing * max(abs(x), 1.0) * np.arange(ECNOISE_INTERVALS + 1)
+        levels.append(ecnoise(np.array([f(p) for p in points])))
     floor = NUMERIC_EPS * abs(f(x))
-    level = ecnoise(np.array([f(p) for p in points]))
-    return Noise(max(floor, level or 0.0), floor)
+    return Noise(max(floor, combined(levels) or 0.0), floor)
 
 
 @given(
@@ -37,6 +48,7 @@ def measured_noise(f, x):
     phase=st.floats(-3.0, 3.0),
     x=st.floats(-10.0, 10.0),
 )
+@example(amplitude=1.0, frequency=7.585167679597449, phase=-1.0, x=7.578125)  # aliasing
 def test_ladder_error_estimate_bounds_the_true_error_on_smooth_functions(
     amplitude, frequency, phase, x
 ):
@@ -126,3 +138,20 @@ def test_ecnoise_is_zero_for_constant_values_and_unsure_for_smooth_ones():
 def test_noise_never_falls_below_the_rounding_of_the_values():
     noise = Noise(0.0, 0.0)
     assert noise.at(1e10) == pytest.approx(NUMERIC_EPS * 1e10)
+
+
+def test_rounding_aliased_with_the_noise_runs_spacing_is_still_measured():
+    # At x0 = 7.578125 (a dyadic number) the rounding of 7.585... * x falls in step with
+    # ECnoise's points at 1e-10 spacing and looks smooth (noise 5e-18 for a true 2e-15);
+    # the second, incommensurate spacing sees it. The cubic term, flat at x0, makes the
+    # cheap pass escalate to the ladder, whose tolerance then rests on the measured noise.
+    # Hypothesis found it (with rtol=0 the check failed by 3e-12, relative).
+    frequency, x0 = 7.585167679597449, 7.578125
+
+    def forward(x):
+        return np.sin(frequency * x - 1.0) + 1e3 * (x - x0) ** 3
+
+    def backward(x, grad_output):
+        return grad_output * (frequency * np.cos(frequency * x - 1.0) + 3e3 * (x - x0) ** 2)
+
+    assert gradcheck.check(forward, backward, np.array(x0), rtol=0.0).passed
