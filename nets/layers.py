@@ -149,9 +149,11 @@ def activation(act: str | gates.Gate) -> gates.Gate:
     return ACTIVATIONS[act.lower()]
 
 
-def dense_layer(x: object, W: Value, b: Value, act: gates.Gate, label: str) -> Value:
+def dense_layer(
+    x: object, W: Value, b: Value, act: gates.Gate, label: str, linear: gates.Gate = dense
+) -> Value:
     """Apply ``act(x @ W + b)`` in a circuit, its steps labelled with the layer's name."""
-    z = apply(dense, x, W, b, label=label)
+    z = apply(linear, x, W, b, label=label)
     return z if act is identity else apply(act, z, label=label)
 
 
@@ -242,8 +244,7 @@ class Layer:
 
     def apply(self, x: object, w: Value, b: Value) -> Value:
         """Apply the layer inside a circuit, its parameters given as circuit values."""
-        z = apply(self.linear, x, w, b, label=self.name)
-        return z if self.act is identity else apply(self.act, z, label=self.name)
+        return dense_layer(x, w, b, self.act, self.name, self.linear)
 
 
 class Network:
