@@ -248,6 +248,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
                 f"{step * run.curvature:.2f}",
                 "oscillates" if run.predicted(step) else "can settle",
                 "oscillates" if run.oscillates else "descends",
+                f"{run.printed[-1] - run.optimum.analytic.loss / SAMPLES:.2e}",
             ]
             for run in controls
         ]
@@ -265,6 +266,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
                     f"{step:g} * lambda",
                     "predicted",
                     "observed",
+                    "above scipy's minimum",
                 ],
                 rows,
             ),
