@@ -34,8 +34,19 @@ class Value:
 
     def __init__(self, data: object, node: Step | None = None) -> None:
         self.data = np.asarray(data, dtype=float)
-        self.grad = np.zeros_like(self.data)
+        self._grad: np.ndarray | None = None  # zeros, made when first read
         self.node = node
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The gradient from the last backward pass (zeros before any)."""
+        if self._grad is None:
+            self._grad = np.zeros_like(self.data)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: np.ndarray) -> None:
+        self._grad = value
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
