@@ -84,9 +84,10 @@ def report(schedule: tuple[tuple[float, int], ...] = SCHEDULE) -> Report:
         for s, n, h in runs
     ]
     out.add(
-        "With smaller steps for longer, the objective closes in on scipy's minimum (a "
-        "constant step leaves SGD wandering around it, at a distance that shrinks with "
-        "the step). scipy's minimum has accuracy "
+        "With smaller steps for longer: a constant step leaves SGD wandering around "
+        "scipy's minimum (the figure shows it), so one last iterate can land farther "
+        "than a coarser run's; the band it wanders in narrows with the step. scipy's "
+        "minimum has accuracy "
         f"{_accuracy(comparison.analytic.x, X, y):.4f}: the regularization keeps one point "
         "misclassified.",
         table(
