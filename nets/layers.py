@@ -23,7 +23,6 @@ gates; :class:`Network` chains such layers with a loss.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -81,7 +80,7 @@ class Loss(gates.Gate):
     """
 
     def __init__(self, function: object, target: object, reduction: str = "mean") -> None:
-        _choose("reduction", reduction, REDUCTIONS)
+        check_choice("reduction", reduction, REDUCTIONS)
         self.function, self.target, self.reduction = function, np.asarray(target), reduction
         self.name = function.name
 
@@ -136,7 +135,8 @@ LOSSES = {
 REDUCTIONS = ("mean", "sum")
 
 
-def _choose(kind: str, value: object, allowed) -> None:
+def check_choice(kind: str, value: object, allowed) -> None:
+    """Raise a ValueError naming the allowed values when ``value`` is not one of them."""
     if value not in allowed:
         raise ValueError(f"{kind} must be one of {sorted(allowed)}, got {value!r}")
 
@@ -145,7 +145,7 @@ def activation(act: str | gates.Gate) -> gates.Gate:
     """Return the activation gate called ``act`` (a gate is returned as it is)."""
     if not isinstance(act, str):
         return act
-    _choose("act", act.lower(), ACTIVATIONS)
+    check_choice("act", act.lower(), ACTIVATIONS)
     return ACTIVATIONS[act.lower()]
 
 
@@ -209,7 +209,7 @@ class Layer:
         self.b = wb_width * rng.randn(n)
         self.act = activation(act)
         if isinstance(opt, str):
-            _choose("opt", opt, optimizers.ALL)
+            check_choice("opt", opt, optimizers.ALL)
             opt = optimizers.ALL[opt](**(opt_dict or {}))
         self.opt = opt
 
@@ -242,10 +242,6 @@ class Layer:
             raise RuntimeError(f"layer {self.name!r}: call backward before update")
         self.opt.step({"w": self.w, "b": self.b}, {"w": self.grad_w, "b": self.grad_b})
 
-    def apply(self, x: object, w: Value, b: Value) -> Value:
-        """Apply the layer inside a circuit, its parameters given as circuit values."""
-        return dense_layer(x, w, b, self.act, self.name, self.linear)
-
 
 class Network:
     """Seed 002's layers chained, ending in a loss.
@@ -277,16 +273,17 @@ class Network:
     ) -> None:
         if not layers:
             raise ValueError("a network needs at least one layer")
-        for before, after in itertools.pairwise(layers):
+        #: The layers' names in messages and parameter keys (unnamed ones: ``layer0``, ...).
+        self.names = tuple(layer.name or f"layer{i}" for i, layer in enumerate(layers))
+        for name, before, after in zip(self.names, layers, layers[1:], strict=False):
             if before.n != after.prev:
                 raise ValueError(
-                    f"layer {before.name!r} has {before.n} outputs but the next takes {after.prev}"
+                    f"layer {name!r} has {before.n} outputs but the next takes {after.prev}"
                 )
-        for position, layer in enumerate(layers):
-            layer.name = layer.name or f"layer{position}"
-        if len({layer.name for layer in layers}) != len(layers):
-            raise ValueError("layer names must differ")
-        _choose("loss", loss, LOSSES)
+        if len(set(self.names)) != len(layers):
+            raise ValueError(f"layer names must differ, got {self.names}")
+        check_choice("loss", loss, LOSSES)
+        check_choice("reduction", reduction, REDUCTIONS)
         if l2 < 0:
             raise ValueError(f"l2 must be >= 0, got {l2}")
         self.layers, self.reduction, self.penalty = layers, reduction, WeightPenalty(l2)
@@ -294,14 +291,18 @@ class Network:
         if loss == "cross_entropy" and layers[-1].n == 1:
             self.loss_function = losses.SigmoidCrossEntropy()
 
+    def _arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """Return each layer's ``prefix + "w"`` and ``prefix + "b"``, keyed ``"name.w"``."""
+        return {
+            f"{name}.{attribute}": getattr(layer, prefix + attribute)
+            for name, layer in zip(self.names, self.layers, strict=True)
+            for attribute in ("w", "b")
+        }
+
     @property
     def params(self) -> dict[str, np.ndarray]:
         """The layers' arrays, ``{"hidden.w": ..., "hidden.b": ..., ...}`` (not copies)."""
-        return {
-            f"{layer.name}.{attribute}": getattr(layer, attribute)
-            for layer in self.layers
-            for attribute in ("w", "b")
-        }
+        return self._arrays("")
 
     def forward(self, X: object) -> np.ndarray:
         """Run every layer's forward; return the last layer's output."""
@@ -330,11 +331,7 @@ class Network:
         """Run forward and backward; return the gradients keyed like :attr:`params`."""
         self.forward(X)
         self.backward(y)
-        return {
-            f"{layer.name}.{attribute}": getattr(layer, f"grad_{attribute}")
-            for layer in self.layers
-            for attribute in ("w", "b")
-        }
+        return self._arrays("grad_")
 
     def update(self) -> None:
         """Let each layer's optimizer step (after :meth:`gradients`)."""
@@ -355,13 +352,13 @@ class Network:
         head = Loss(self.loss_function, y, self.reduction)
 
         def loss(*values: Value) -> Value:
+            weights, biases = values[0::2], values[1::2]
             output: object = X
-            for position, layer in enumerate(self.layers):
-                output = layer.apply(output, values[2 * position], values[2 * position + 1])
+            for name, layer, w, b in zip(self.names, self.layers, weights, biases, strict=True):
+                output = dense_layer(output, w, b, layer.act, name, layer.linear)
             total = apply(head, output, label="loss")
-            for position, layer in enumerate(self.layers if self.penalty.l2 else ()):
-                penalty = apply(self.penalty, values[2 * position], label=f"{layer.name} penalty")
-                total = penalty + total
+            for name, w in zip(self.names, weights if self.penalty.l2 else (), strict=False):
+                total = apply(self.penalty, w, label=f"{name} penalty") + total
             return total
 
         return Circuit(loss, "network loss", input_names=tuple(self.params))

@@ -25,16 +25,18 @@ from nets import losses
 from nets.circuit import Circuit, Value, apply
 from nets.layers import (
     ACTIVATIONS,
+    LOSSES,
     REDUCTIONS,
     Loss,
     WeightPenalty,
-    _choose,
+    check_choice,
     dense,
     dense_layer,
     identity,
 )
 
-LOSSES = ("l2", "mse", "cross_entropy", "hinge")
+#: The models' losses: those of :data:`nets.layers.LOSSES` under their own names.
+MODEL_LOSSES = ("l2", "mse", "cross_entropy", "hinge")
 
 
 def _loss_for(output: str, loss: str, n_out: int):
@@ -49,8 +51,7 @@ def _loss_for(output: str, loss: str, n_out: int):
         raise ValueError("output='softmax' goes with loss='cross_entropy'")
     if loss == "hinge" and output != "linear":
         raise ValueError("loss='hinge' scores a linear output")
-    final = ACTIVATIONS["identity" if output == "linear" else output]
-    return final, {"l2": losses.L2(), "mse": losses.MSE(), "hinge": losses.Hinge()}[loss]
+    return ACTIVATIONS["identity" if output == "linear" else output], LOSSES[loss]()
 
 
 class _Model:
@@ -63,8 +64,8 @@ class _Model:
     weights: tuple[str, ...] = ()
 
     def __init__(self, n_out: int, output: str, loss: str, l2: float, reduction: str) -> None:
-        _choose("loss", loss, LOSSES)
-        _choose("reduction", reduction, REDUCTIONS)
+        check_choice("loss", loss, MODEL_LOSSES)
+        check_choice("reduction", reduction, REDUCTIONS)
         if l2 < 0:
             raise ValueError(f"l2 must be >= 0, got {l2}")
         self.output, self.l2, self.reduction = output, float(l2), reduction
@@ -162,8 +163,8 @@ class MLP(_Model):
         reduction: str = "mean",
         seed: int = 0,
     ) -> None:
-        _choose("activation", activation, {"sigmoid", "tanh", "relu"})
-        _choose("output", output, {"linear", "sigmoid", "softmax"})
+        check_choice("activation", activation, {"sigmoid", "tanh", "relu"})
+        check_choice("output", output, {"linear", "sigmoid", "softmax"})
         super().__init__(n_out, output, loss, l2, reduction)
         self.activation = ACTIVATIONS[activation]
         rng = np.random.RandomState(seed)
@@ -204,7 +205,7 @@ class Perceptron(_Model):
         l2: float = 0.0,
         seed: int = 0,
     ) -> None:
-        _choose("activation", activation, set(ACTIVATIONS))
+        check_choice("activation", activation, set(ACTIVATIONS))
         output = "linear" if activation == "identity" else activation
         super().__init__(n_out, output, loss, l2, reduction)
         rng = np.random.RandomState(seed)

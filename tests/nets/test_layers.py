@@ -172,6 +172,18 @@ def test_layers_refuse_misuse_with_named_errors():
         Network(Layer(2, 3), Layer(2, 1))
     with pytest.raises(ValueError, match="names must differ"):
         Network(Layer(2, 3, name="a"), Layer(3, 1, name="a"))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        Network(Layer(2, 1), reduction="median")
+
+
+def test_a_network_names_unnamed_layers_without_renaming_them():
+    first, second = Layer(2, 3, seed=0), Layer(3, 1, seed=1)
+    network = Network(first, second)
+    assert list(network.params) == ["layer0.w", "layer0.b", "layer1.w", "layer1.b"]
+    assert first.name == second.name == ""
+    X, y = np.ones((2, 2)), np.zeros((2, 1))
+    steps = network.objective(X, y).trace(*network.params.values())
+    assert [step.name for step in steps][:2] == ["layer0/dense#0", "layer0/relu#1"]
 
 
 # -- networks of layers: verified, and the wrong layer named ----------------------------
@@ -179,7 +191,7 @@ def test_layers_refuse_misuse_with_named_errors():
 LAYER_LOSSES = ["square", "mse", "cross_entropy", "hinge"]
 
 
-def _network(draw, loss, hidden_act, sizes, seed, l2=0.0, broken=None):
+def _network(loss, hidden_act, sizes, seed, l2=0.0, broken=None):
     n_in, n_hidden, n_out = sizes
     if loss in ("cross_entropy", "hinge"):
         n_out = max(n_out, 2)
@@ -207,7 +219,7 @@ def _targets(draw, loss, batch, n_out):
 def test_networks_of_layers_pass_gradcheck_and_match_the_stateful_pass(
     data, loss, act, sizes, batch, seed, l2
 ):
-    network, n_out = _network(data.draw, loss, act, sizes, seed, l2)
+    network, n_out = _network(loss, act, sizes, seed, l2)
     X = data.draw(hnp.arrays(np.float64, (batch, sizes[0]), elements=FLOATS))
     y = _targets(data.draw, loss, batch, n_out)
     objective = network.objective(X, y)
@@ -235,7 +247,7 @@ def test_a_broken_hidden_activation_is_caught_and_its_layer_named(
     data, pair, loss, sizes, batch, seed
 ):
     broken, right = pair
-    network, n_out = _network(data.draw, loss, "tanh", sizes, seed, broken=broken)
+    network, n_out = _network(loss, "tanh", sizes, seed, broken=broken)
     # Away from zero, where each broken backward differs from the right one.
     X = data.draw(hnp.arrays(np.float64, (batch, sizes[0]), elements=st.floats(0.25, 3)))
     y = _targets(data.draw, loss, batch, n_out)
