@@ -9,8 +9,10 @@ all otherwise. The circuit's backward turns the pull into gradients on ``a``, ``
 
 That pull is minus the subgradient of the hinge loss ``max(0, 1 - label * score)``; with
 the regularization, each step descends ``max(0, 1 - label * score) + (a**2 + b**2) / 2``
-on one point, so training minimizes :meth:`SVM.objective` on average.
+on one point, so training minimizes :meth:`SVM.loss` on average. ``loss`` and
+``gradients`` follow the models' contract, so scipy's cross-checks apply as they are.
 
+>>> from nets import data
 >>> X, y = data.svm_points()
 >>> svm = SVM()
 >>> round(svm.accuracy(X, y), 4)
@@ -26,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nets import data  # noqa: F401  (the doctest's data set)
 from nets.circuit import Circuit
 
 #: The article's circuit: the score of a point.
@@ -64,13 +65,13 @@ class SVM:
         """Return the fraction of points on the side of their label."""
         return float(np.mean(np.sign(self.scores(X)) == np.asarray(y)))
 
-    def objective(self, X: np.ndarray, y: np.ndarray) -> float:
+    def loss(self, X: np.ndarray, y: np.ndarray) -> float:
         """Return the mean hinge loss plus ``(a**2 + b**2) / 2`` (what training descends)."""
         hinge = np.maximum(0.0, 1.0 - np.asarray(y) * self.scores(X))
         return float(hinge.mean() + 0.5 * (self.params["a"] ** 2 + self.params["b"] ** 2))
 
-    def gradient(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Return the (sub)gradient of :meth:`objective` for ``(a, b, c)``, through the circuit.
+    def gradients(self, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+        """Return the (sub)gradient of :meth:`loss` for ``a``, ``b``, ``c``, through the circuit.
 
         Every point pulls at once: the circuit runs on the whole batch, and its backward
         sums the pulls into each parameter's gradient.
@@ -80,7 +81,7 @@ class SVM:
         scores = score_circuit.forward(*inputs)
         pulls = np.array([pull(s, label) for s, label in zip(scores, y, strict=True)])
         grad_a, grad_b, grad_c, _, _ = score_circuit.backward(*inputs, -pulls / len(X))
-        return np.array([grad_a + p["a"], grad_b + p["b"], grad_c])
+        return {"a": grad_a + p["a"], "b": grad_b + p["b"], "c": grad_c}
 
     def step(self, point: np.ndarray, label: float, step_size: float = 0.01) -> None:
         """Pull on one point's score, backpropagate through the circuit, update in place."""
@@ -97,7 +98,7 @@ class SVM:
 class SVMHistory:
     """What :func:`train_svm` recorded after each iteration."""
 
-    objective: np.ndarray
+    loss: np.ndarray
     accuracy: np.ndarray
     params: np.ndarray
 
@@ -134,11 +135,11 @@ def train_svm(
     if X.ndim != 2 or X.shape[1] != 2 or len(y) != len(X):
         raise ValueError(f"X must be (N, 2) with N labels, got {X.shape} and {len(y)} labels")
     rng = np.random.default_rng(seed)
-    objective, accuracy, params = [], [], []
+    loss, accuracy, params = [], [], []
     for _ in range(iterations):
         i = rng.integers(len(X))
         svm.step(X[i], y[i], step_size)
-        objective.append(svm.objective(X, y))
+        loss.append(svm.loss(X, y))
         accuracy.append(svm.accuracy(X, y))
         params.append([float(svm.params[n]) for n in "abc"])
-    return SVMHistory(np.array(objective), np.array(accuracy), np.array(params))
+    return SVMHistory(np.array(loss), np.array(accuracy), np.array(params))

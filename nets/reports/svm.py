@@ -6,53 +6,33 @@ import numpy as np
 
 import gradcheck
 from nets import data
-from nets.reports.common import optimum_line, optimum_numbers
+from nets.reports.common import optimum_line, optimum_numbers, vector_problem
 from nets.reports.writer import Report, new_figure, table
 from nets.svm import SVM, score_circuit, train_svm
 
-ITERATIONS, STEP_SIZE = 400, 0.01
-#: Smaller steps for longer: the constant-step noise around the optimum shrinks with them.
+#: The article's run (step 0.01, 400 iterations), then smaller steps for longer: the
+#: constant-step noise around the optimum shrinks with them.
 SCHEDULE = ((0.01, 400), (0.003, 4_000), (0.001, 40_000))
-
-
-def _problem(X, y):
-    svm = SVM()
-
-    def load(x):
-        svm.params = {name: np.array(value) for name, value in zip("abc", x, strict=True)}
-
-    def loss(x):
-        load(x)
-        return svm.objective(X, y)
-
-    def grad(x):
-        load(x)
-        return svm.gradient(X, y)
-
-    return loss, grad
 
 
 def report(schedule: tuple[tuple[float, int], ...] = SCHEDULE) -> Report:
     """Train as the article does, then with smaller steps; compare with scipy."""
     X, y = data.svm_points()
-    start = SVM()
     point = [np.array(v) for v in (1.0, -2.0, -1.0, 1.2, 0.7)]
     check = gradcheck.compare(score_circuit.forward, score_circuit.backward, *point)
-    loss, grad = _problem(X, y)
-    x0 = np.array([float(start.params[n]) for n in "abc"])
+    loss, grad, x0, _ = vector_problem(SVM(), X, y)
     comparison = gradcheck.compare_optima(loss, grad, x0)
     optimum = comparison.analytic.loss
     runs = []
     for step_size, iterations in schedule:
-        svm = SVM()
-        runs.append((step_size, iterations, train_svm(svm, X, y, iterations, step_size, seed=0)))
+        runs.append((step_size, iterations, train_svm(SVM(), X, y, iterations, step_size, seed=0)))
     article = runs[0][2]
 
     out = Report("svm", "Seed 003: a support vector machine trained through its circuit")
     out.summary = (
         f"accuracy {article.accuracy[0]:.2f} -> {article.accuracy[-1]:.2f} in "
         f"{len(article.accuracy)} iterations; the objective reaches scipy's minimum "
-        f"{optimum:.6f} within {runs[-1][2].objective[-1] - optimum:.1e}."
+        f"{optimum:.6f} within {runs[-1][2].loss[-1] - optimum:.1e}."
     )
     out.add(
         "The article's circuit `a*x + b*y + c` on its six points, initial a = 1, b = -2, "
@@ -65,7 +45,7 @@ def report(schedule: tuple[tuple[float, int], ...] = SCHEDULE) -> Report:
         + optimum_line(comparison),
     )
     rows = [
-        [i, f"{article.accuracy[i - 1]:.4f}", f"{article.objective[i - 1]:.6f}"]
+        [i, f"{article.accuracy[i - 1]:.4f}", f"{article.loss[i - 1]:.6f}"]
         for i in range(25, len(article.accuracy) + 1, 25)
     ]
     out.add(
@@ -76,8 +56,8 @@ def report(schedule: tuple[tuple[float, int], ...] = SCHEDULE) -> Report:
         [
             s,
             n,
-            f"{h.objective[-1]:.6f}",
-            f"{h.objective[-1] - optimum:.2e}",
+            f"{h.loss[-1]:.6f}",
+            f"{h.loss[-1] - optimum:.2e}",
             f"{h.accuracy[-1]:.4f}",
             ", ".join(f"{v:.4f}" for v in h.params[-1]),
         ]
@@ -104,7 +84,7 @@ def report(schedule: tuple[tuple[float, int], ...] = SCHEDULE) -> Report:
             {
                 "step_size": s,
                 "iterations": n,
-                "final_objective": float(h.objective[-1]),
+                "final_objective": float(h.loss[-1]),
                 "final_accuracy": float(h.accuracy[-1]),
                 "params": [float(v) for v in h.params[-1]],
             }
@@ -125,7 +105,7 @@ def _figure(runs, optimum, best, X, y):
     for step_size, iterations, history in runs:
         left.loglog(
             np.arange(1, iterations + 1),
-            np.maximum(history.objective - optimum, 1e-12),
+            np.maximum(history.loss - optimum, 1e-12),
             label=f"step {step_size}",
         )
     left.set(xlabel="iteration", ylabel="objective - scipy's minimum", title="convergence")
