@@ -18,6 +18,8 @@ STEPS = 2_000
 #: Tuned learning rates, run longer: do they settle where scipy says the minimum is?
 LONG_RUNS = (("SGD", 0.5), ("Momentum", 0.1), ("Adam", 0.01))
 LONG_STEPS = 10_000
+#: Colours in matplotlib's default cycle.
+COLORS = 10
 
 
 def network(hidden_act: object = "tanh") -> Network:
@@ -124,8 +126,10 @@ def report(steps: int = STEPS, long_steps: int = LONG_STEPS) -> Report:
     )
     figure = new_figure(7.0, 4.5)
     axes = figure.subplots()
-    for name, curve in curves.items():
-        axes.semilogy(np.arange(1, steps + 1), curve - optimum + 1e-12, label=name)
+    for position, (name, curve) in enumerate(curves.items()):
+        style = "-" if position < COLORS else "--"  # the colour cycle repeats after 10
+        excess = np.maximum(curve - optimum, 1e-12)
+        axes.semilogy(np.arange(1, steps + 1), excess, style, label=name)
     axes.set(xlabel="step", ylabel="loss - scipy's minimum", title="the optimizer series")
     axes.legend(fontsize=6, ncol=3)
     axes.grid(True, which="both", alpha=0.3)

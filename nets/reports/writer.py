@@ -91,7 +91,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def _plain(value: object) -> object:
-    """Check that a value is made of JSON builtins (numpy scalars are refused)."""
+    """Check that a value is made of JSON builtins (numpy scalars are refused).
+
+    Non-finite floats become the strings ``"nan"``, ``"inf"``, ``"-inf"``: JSON has none.
+    """
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
