@@ -1,4 +1,9 @@
-"""Every step, tolerance and budget of the checker, in one place."""
+"""The defaults a user may want to know: steps, per-dtype tolerances, mode limits.
+
+The constants of one algorithm live next to it instead (ECnoise's in
+``numeric/noise.py``, the stencils' in ``numeric/differences.py``, the contract's in
+``contract/calls.py``), as scipy keeps its own beside each method.
+"""
 
 from __future__ import annotations
 

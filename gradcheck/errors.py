@@ -1,11 +1,12 @@
 """What can go wrong in a check, one exception class per kind.
 
 Callers catch by type, never by message. A wrong gradient is a
-:class:`GradientMismatch`, an ``AssertionError`` so that pytest reports it as a
-test failure. Everything else (bad inputs, a forward or backward that breaks the
-calling convention) is a :class:`GradcheckError` that is also a ``TypeError`` or a
-``ValueError``: those are bugs in how the check was set up, not verdicts on the
-gradient, and are never reported as a mismatch.
+:class:`GradientMismatch`, one that could not be verified a :class:`GradientUnverified`:
+both are ``AssertionError`` so that pytest reports them as test failures. Everything
+else (bad inputs, a forward or backward that breaks the calling convention) is a
+:class:`GradcheckError` that is also a ``TypeError`` or a ``ValueError``: those are
+bugs in how the check was set up, not verdicts on the gradient, and are never
+reported as a mismatch.
 """
 
 from __future__ import annotations
@@ -20,8 +21,20 @@ class GradcheckError(Exception):
     """Base class of every error gradcheck raises on purpose."""
 
 
-class GradientMismatch(GradcheckError, AssertionError):
-    """The hand-written gradient disagrees with the numerical one.
+class _NotPassed(GradcheckError, AssertionError):
+    """A check that did not pass, carrying its :class:`CheckResult`."""
+
+    def __init__(self, message: str, result: CheckResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+    def __reduce__(self) -> tuple[type, tuple[str, CheckResult | None]]:
+        # Pickled with its result, so it crosses process pools and xdist workers.
+        return type(self), (str(self), self.result)
+
+
+class GradientMismatch(_NotPassed):
+    """The hand-written gradient disagrees with the numerical one (``Status.FAIL``).
 
     Attributes
     ----------
@@ -29,9 +42,18 @@ class GradientMismatch(GradcheckError, AssertionError):
         The full verdict, with the worst elements and a diagnosis.
     """
 
-    def __init__(self, message: str, result: CheckResult) -> None:
-        super().__init__(message)
-        self.result = result
+
+class GradientUnverified(_NotPassed):
+    """No step resolved the numerical derivative somewhere (``Status.UNVERIFIED``).
+
+    Not a verdict that the gradient is wrong: the numerics could not tell. An
+    ``AssertionError`` all the same, because a check that proved nothing must not pass.
+
+    Attributes
+    ----------
+    result : CheckResult
+        The verdict, with the elements that could not be verified.
+    """
 
 
 class InvalidInputError(GradcheckError, ValueError):

@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from gradcheck.check import compare
-from gradcheck.errors import GradcheckError
+from gradcheck.contract.inputs import MODES, validate
+from gradcheck.errors import GradcheckError, InvalidInputError
 from gradcheck.protocols import Node
 from gradcheck.result import CheckResult
+from gradcheck.verdict.run import run
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,17 @@ def localize(nodes: Iterable[Node], **options: Any) -> Localization:
         The recorded computation in execution order: each has ``name``, ``inputs``,
         ``forward`` and ``backward``.
     **options
-        Passed to :func:`gradcheck.compare` (``mode``, ``seed``, ``atol``, ``rtol``).
+        As for :func:`gradcheck.compare` (``mode``, ``seed``, ``atol``, ``rtol``).
 
     Returns
     -------
     Localization
         The culprit, or None when every node passes alone.
+
+    Raises
+    ------
+    InvalidInputError
+        ``nodes`` is not an iterable of nodes, is empty, or an option is invalid.
 
     Examples
     --------
@@ -97,13 +103,27 @@ def localize(nodes: Iterable[Node], **options: Any) -> Localization:
     >>> str(localize([square])).startswith("node 'square' (1 of 1) is wrong")
     True
     """
-    nodes = list(nodes)
+    try:
+        nodes = list(nodes)
+    except TypeError as exc:
+        raise InvalidInputError(f"nodes must be an iterable of nodes, got {nodes!r:.60}.") from exc
+    if not nodes:
+        raise InvalidInputError("no nodes given: localize needs the recorded computation.")
+    unknown = set(options) - {"mode", "seed", "atol", "rtol"}
+    if unknown:
+        raise InvalidInputError(f"unknown options {sorted(unknown)}: mode, seed, atol, rtol.")
+    if options.get("mode", "auto") not in MODES:
+        raise InvalidInputError(f"mode must be one of {MODES}, got {options['mode']!r}.")
+    for node in nodes:
+        if not isinstance(node, Node):
+            raise InvalidInputError(
+                f"{node!r:.60} is not a node: it needs name, inputs, forward and backward."
+            )
     verdicts = []
     for position, node in enumerate(nodes):
         try:
-            verdict = NodeVerdict(
-                node.name, compare(node.forward, node.backward, *node.inputs, **options), None
-            )
+            request = validate(node.forward, node.backward, node.inputs, **options)
+            verdict = NodeVerdict(node.name, run(request), None)
         except GradcheckError as error:
             verdict = NodeVerdict(node.name, None, error)
         verdicts.append(verdict)

@@ -5,6 +5,8 @@ leads. It minimizes ``loss`` twice with scipy, once with the hand-written ``grad
 once with scipy's own finite differences, and compares the optima. A gradient with a
 missing or extra term moves the stationary point; one off by a positive scale does not,
 so this complements the point check rather than replacing it.
+
+scipy is imported on the first call, not with ``gradcheck``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from gradcheck.errors import ContractError, InvalidInputError
 
@@ -62,6 +63,8 @@ class OptimumComparison:
 
 
 def _run(loss, x0, jac, method, options) -> Run:
+    from scipy.optimize import minimize  # scipy costs ~0.7 s to import: only on use
+
     found = minimize(loss, x0, jac=jac, method=method, options=options)
     return Run(
         np.asarray(found.x, dtype=float),

@@ -1,16 +1,97 @@
-"""What a check found: a frozen value, never an exception."""
+"""What a check found: frozen values, never exceptions.
+
+Every element, direction and check ends in one of three outcomes (:class:`Status`):
+PASS, FAIL (outside a tolerance that was resolved) or UNVERIFIED (no step resolved
+the derivative). A :class:`Verdict` is one probe's outcome, a :class:`Finding` places
+it, a :class:`CheckResult` gathers them.
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gradcheck.compare import Verdict
+from gradcheck.report.text import summary
 
 if TYPE_CHECKING:
     from gradcheck.localize import Localization
+
+
+class Status(enum.Enum):
+    """The outcome of a probe, an element, a direction or a whole check."""
+
+    #: Agrees within a tolerance that the numerics resolved.
+    PASS = "pass"
+    #: Disagrees by more than a resolved tolerance: the hand-written value is wrong.
+    FAIL = "fail"
+    #: No step resolved the derivative (an undeclared pole or edge, noise that swamps
+    #: every step): nothing was proved either way. Never a pass.
+    UNVERIFIED = "unverified"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    """One probe's verdict.
+
+    Attributes
+    ----------
+    status : Status
+        PASS, FAIL or UNVERIFIED.
+    analytic : float
+        The hand-written derivative (an element of the gradient, or its projection).
+    numeric : float
+        The numerical derivative; at a kink, the point of the subgradient interval
+        ``[low, high]`` nearest the analytic value; nan when unverified.
+    tolerance : float
+        The largest ``|analytic - numeric|`` accepted.
+    kink : bool
+        Judged by the subgradient rule: the one-sided derivatives disagree.
+    low, high : float
+        The subgradient interval at a kink; both equal ``numeric`` elsewhere.
+    reason : str or None
+        Why an unverified probe could not be resolved.
+    """
+
+    status: Status
+    analytic: float
+    numeric: float
+    tolerance: float
+    kink: bool = False
+    low: float = float("nan")
+    high: float = float("nan")
+    reason: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Whether the probe passed."""
+        return self.status is Status.PASS
+
+    @property
+    def unverified(self) -> bool:
+        """Whether the numerics could not resolve the derivative."""
+        return self.status is Status.UNVERIFIED
+
+    @property
+    def error(self) -> float:
+        """``|analytic - numeric|`` (nan when unverified)."""
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def relative_error(self) -> float:
+        """``|analytic - numeric| / |numeric|`` (inf when numeric is 0 and they differ)."""
+        if self.error == 0.0:
+            return 0.0
+        return self.error / abs(self.numeric) if self.numeric != 0.0 else float("inf")
+
+    @property
+    def margin(self) -> float:
+        """Error over tolerance: above 1 fails (nan when unverified)."""
+        if self.tolerance > 0.0:
+            return self.error / self.tolerance
+        return 0.0 if self.error == 0.0 else float("inf")
 
 
 @dataclass(frozen=True)
@@ -36,35 +117,46 @@ class Finding:
     verdict: Verdict
 
     @property
+    def status(self) -> Status:
+        """Return the outcome of this element or direction."""
+        return self.verdict.status
+
+    @property
     def passed(self) -> bool:
         """Whether this element or direction passed."""
         return self.verdict.passed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CheckResult:
     """The outcome of a gradient check.
 
     Attributes
     ----------
-    passed : bool
-        Whether the hand-written gradient agrees with the numerical one everywhere
-        checked.
+    status : Status
+        ``Status.FAIL`` when any element or direction failed, else
+        ``Status.UNVERIFIED`` when any could not be verified, else ``Status.PASS``.
     mode : str
         ``"full"`` (every element) or ``"fast"`` (random projections).
+    names : tuple of str
+        The inputs' display names, in order (``Location.name`` refers to them).
     checked : int
         Elements judged one by one.
     directions : int
         Directions judged (fast mode's random projections).
     mismatches : tuple of Finding
         Every failing element or direction, worst first.
+    unverified : tuple of Finding
+        Every element or direction whose derivative no step resolved.
     worst : tuple of Finding
-        The few elements closest to (or furthest past) their tolerance.
-    kinks : tuple of Location
+        The few findings closest to (or furthest past) their tolerance: failures
+        first, then unverified ones, then passes.
+    at_kinks : tuple of Location
         Elements found at a kink (declared or detected) and judged by the subgradient
         rule.
     max_abs_error, max_rel_error : float
-        Largest ``|analytic - numeric|`` and ``|analytic - numeric| / |numeric|``.
+        Largest ``|analytic - numeric|`` and ``|analytic - numeric| / |numeric|``
+        over the findings that were resolved.
     max_abs_error_at, max_rel_error_at : str
         Where they occur.
     forward_calls, backward_calls : int
@@ -74,9 +166,9 @@ class CheckResult:
         ``FAST_REFERENCE_ERROR`` (relative) passed every random direction.
     analytic : tuple of numpy.ndarray
         The hand-written gradients (for the seeded ``grad_output``).
-    numeric : tuple of numpy.ndarray or None
-        Full mode: the numerical gradients (at kinks, the subgradient nearest the
-        analytic value).
+    numeric : tuple of numpy.ndarray
+        The numerical gradients (at kinks, the subgradient nearest the analytic value);
+        nan where an element was not judged alone (fast mode) or not verified.
     hint : str or None
         A guess at the cause of a mismatch.
     reproduce : str
@@ -91,14 +183,15 @@ class CheckResult:
         ``trace``): the first node whose own backward is wrong.
     """
 
-    passed: bool
+    status: Status
     mode: str
     names: tuple[str, ...]
     checked: int
     directions: int
     mismatches: tuple[Finding, ...]
+    unverified: tuple[Finding, ...]
     worst: tuple[Finding, ...]
-    kinks: tuple[Location, ...]
+    at_kinks: tuple[Location, ...]
     max_abs_error: float
     max_abs_error_at: str
     max_rel_error: float
@@ -107,14 +200,17 @@ class CheckResult:
     backward_calls: int
     miss_probability: float | None
     analytic: tuple[np.ndarray, ...] = field(repr=False)
-    numeric: tuple[np.ndarray, ...] | None = field(repr=False)
+    numeric: tuple[np.ndarray, ...] = field(repr=False)
     hint: str | None
     reproduce: str
     random_grad_output: bool = False
     unlocated: bool = False
     localization: Localization | None = None
 
-    def __str__(self) -> str:
-        from gradcheck.message import summary
+    @property
+    def passed(self) -> bool:
+        """True only for ``Status.PASS``."""
+        return self.status is Status.PASS
 
+    def __str__(self) -> str:
         return summary(self)

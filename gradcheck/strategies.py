@@ -8,9 +8,10 @@ Plain functions returning strategies, composable with ``hypothesis.extra.numpy``
   shapes, inside its domain, near its kinks, often tied to each other;
 - :func:`expressions` draws random compositions of gates as expression trees.
 
-They read what a function declares, all optional: ``arity`` (else ``forward``'s
-parameter count), ``kinks`` (points worth testing near), ``bounds`` (the range of
-valid inputs) and ``in_domain(*inputs)`` (a final filter).
+They read what a function declares (:class:`gradcheck.protocols.DeclaresDomain`), all
+optional: ``arity`` (else ``forward``'s parameter count), ``kink_points`` (points worth
+testing near), ``bounds`` (the range of valid inputs) and ``in_domain(*inputs)`` (a
+final filter).
 
 Shrinking: arrays shrink towards small shapes and towards 0 (or the first kink);
 expressions shrink towards single leaves and towards the first gates of the list.
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+
+from gradcheck.protocols import declared
 
 #: Default largest magnitude drawn.
 MAX_MAGNITUDE = 1e6
@@ -82,14 +85,11 @@ def floats_near(
     return st.one_of(*parts)
 
 
-def _owner(function: object) -> object:
-    return getattr(function, "__self__", function)
-
-
-def _arity(owner: object, function: object) -> int:
-    declared = getattr(owner, "arity", None)
-    if declared is not None:
-        return int(declared)
+def _arity(function: object) -> int:
+    given = declared("arity", function)
+    if given is not None:
+        return int(given)
+    owner = getattr(function, "__self__", function)
     forward = getattr(owner, "forward", function)
     parameters = inspect.signature(forward).parameters.values()
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
@@ -138,11 +138,10 @@ def inputs_for(
     SearchStrategy of tuple of numpy.ndarray
         float64 arrays, filtered by the declared ``in_domain``.
     """
-    owner = _owner(function)
-    count = arity if arity is not None else _arity(owner, function)
-    low, high = getattr(owner, "bounds", (-math.inf, math.inf))
+    count = arity if arity is not None else _arity(function)
+    low, high = declared("bounds", function) or (-math.inf, math.inf)
     low, high = max(low, -max_magnitude), min(high, max_magnitude)
-    elements = floats_near(tuple(getattr(owner, "kinks", ())), low, high)
+    elements = floats_near(tuple(declared("kink_points", function) or ()), low, high)
     shapes = hnp.mutually_broadcastable_shapes(
         num_shapes=count, min_dims=0, max_dims=max_dims, max_side=max_side
     )
@@ -153,9 +152,9 @@ def inputs_for(
         arrays = [draw(hnp.arrays(np.float64, shape, elements=elements)) for shape in drawn]
         return draw(_tied(arrays)) if ties and count > 1 else tuple(arrays)
 
-    valid = getattr(owner, "in_domain", None)
+    valid = declared("in_domain", function)
     strategy = draw_inputs()
-    return strategy.filter(lambda xs: valid(*xs)) if callable(valid) else strategy
+    return strategy.filter(lambda xs: valid(*xs)) if valid is not None else strategy
 
 
 @dataclass(frozen=True)

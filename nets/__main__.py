@@ -5,7 +5,7 @@ import numpy as np
 import gradcheck
 from nets import circuit
 from nets.circuit import Circuit, Value, apply, sigmoid
-from nets.reports.planted import SquashedTwiceSigmoid
+from nets.planted import SquashedTwiceSigmoid
 
 
 def main() -> None:

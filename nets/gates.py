@@ -5,7 +5,7 @@ Every gate follows gradcheck's convention: ``forward(*inputs) -> array`` and
 one input), so ``gradcheck.check(gate.forward, gate.backward, *inputs)`` works for each.
 Binary gates broadcast like numpy's operators; their gradients are summed back to each
 input's shape. Gates that are not smooth everywhere declare where, for the checker
-(``kink_distance``) and for input strategies (``kinks``, ``in_domain``).
+(``kink_distance``) and for input strategies (``kink_points``, ``in_domain``).
 
 >>> float(mul.forward(2.0, -3.0)), [float(g) for g in mul.backward(2.0, -3.0, 1.0)]
 (-6.0, [-3.0, 2.0])
@@ -58,7 +58,7 @@ class Gate:
     name = "gate"
     arity = 1
     #: Points worth testing near: kinks, ties, poles and domain edges.
-    kinks: tuple[float, ...] = ()
+    kink_points: tuple[float, ...] = ()
     #: The range of valid inputs.
     bounds: tuple[float, float] = (-FINITE_MAGNITUDE, FINITE_MAGNITUDE)
 
@@ -160,7 +160,7 @@ class Relu(Gate):
     """max(a, 0): passes grad_output where a > 0 (0 at the kink)."""
 
     name = "relu"
-    kinks = (0.0,)
+    kink_points = (0.0,)
 
     def forward(self, a):
         """Return max(a, 0)."""
@@ -232,7 +232,7 @@ class Log(Gate):
     """log(a) for a > 0."""
 
     name = "log"
-    kinks = (0.0,)
+    kink_points = (0.0,)
     bounds = (0.0, FINITE_MAGNITUDE)
 
     def forward(self, a):
@@ -257,7 +257,7 @@ class Reciprocal(Gate):
     """1 / a, with its pole at 0."""
 
     name = "reciprocal"
-    kinks = (0.0,)
+    kink_points = (0.0,)
 
     def forward(self, a):
         """Return 1 / a."""
@@ -305,7 +305,7 @@ class Pow(Gate):
         self.exponent = float(exponent)
         self.name = f"pow{self.exponent:g}"
         integer = self.exponent.is_integer()
-        self.kinks = () if integer and self.exponent >= 0 else (0.0,)
+        self.kink_points = () if integer and self.exponent >= 0 else (0.0,)
 
     def forward(self, a):
         """Return a**p."""
@@ -318,7 +318,7 @@ class Pow(Gate):
 
     def kink_distance(self, a):
         """Non-integer powers end at 0; negative ones have a pole there."""
-        if self.kinks:
+        if self.kink_points:
             return np.abs(np.asarray(a, dtype=float))
         return np.full(np.shape(a), np.inf)
 

@@ -86,12 +86,12 @@ class Loss(gates.Gate):
 
     def forward(self, prediction):
         """Return the reduced loss as a 0-d array."""
-        per_sample = self.function.forward(prediction, self.target)
+        per_sample = self.function.value(prediction, self.target)
         return np.asarray(per_sample.mean() if self.reduction == "mean" else per_sample.sum())
 
     def backward(self, prediction, grad_output):
         """Return grad_output times the gradient of the reduced loss."""
-        grad = self.function.backward(prediction, self.target)
+        grad = self.function.gradient(prediction, self.target)
         if self.reduction == "mean":
             grad = grad / len(prediction)
         return grad_output * grad

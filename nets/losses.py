@@ -1,5 +1,9 @@
 """Losses per sample, each with its gradient with respect to the prediction.
 
+Each has ``value(prediction, target)`` and ``gradient(prediction, target)``: not the
+``forward``/``backward`` pair of a gate (their target is data, not an input, and
+``gradient`` takes no ``grad_output``); ``nets.layers.Loss`` makes the gate of one.
+
 Every loss maps ``(prediction, target)`` of a batch to one value per sample; the model
 reduces them (``mean`` or ``sum``). Softmax cross-entropy takes the scores before the
 softmax, so the two are computed together, stably.
@@ -30,11 +34,11 @@ class L2:
 
     name = "l2"
 
-    def forward(self, prediction, target):
+    def value(self, prediction, target):
         """Return 0.5 * sum_j (prediction - target)**2 per sample."""
         return 0.5 * np.sum((prediction - _column(target, prediction)) ** 2, axis=1)
 
-    def backward(self, prediction, target):
+    def gradient(self, prediction, target):
         """Return prediction - target."""
         return prediction - _column(target, prediction)
 
@@ -44,11 +48,11 @@ class MSE:
 
     name = "mse"
 
-    def forward(self, prediction, target):
+    def value(self, prediction, target):
         """Return mean_j (prediction - target)**2 per sample."""
         return np.mean((prediction - _column(target, prediction)) ** 2, axis=1)
 
-    def backward(self, prediction, target):
+    def gradient(self, prediction, target):
         """Return 2 (prediction - target) / n_out."""
         return 2.0 * (prediction - _column(target, prediction)) / prediction.shape[1]
 
@@ -58,13 +62,13 @@ class SoftmaxCrossEntropy:
 
     name = "cross_entropy"
 
-    def forward(self, scores, target):
+    def value(self, scores, target):
         """Return -log p_label per sample, with a stable log-sum-exp."""
         shifted = scores - scores.max(axis=1, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return -np.sum(_one_hot(target, scores.shape[1]) * log_p, axis=1)
 
-    def backward(self, scores, target):
+    def gradient(self, scores, target):
         """Return softmax(scores) - one_hot(target)."""
         shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True) - _one_hot(target, scores.shape[1])
@@ -75,12 +79,12 @@ class SigmoidCrossEntropy:
 
     name = "cross_entropy"
 
-    def forward(self, scores, target):
+    def value(self, scores, target):
         """Return log(1 + exp(-s)) for label 1, log(1 + exp(s)) for 0, per sample."""
         signed = np.where(_column(target, scores) > 0.5, scores, -scores)
         return np.sum(np.logaddexp(0.0, -signed), axis=1)
 
-    def backward(self, scores, target):
+    def gradient(self, scores, target):
         """Return sigmoid(scores) - target."""
         e = np.exp(-np.abs(scores))
         probability = np.where(scores >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -92,7 +96,7 @@ class Hinge:
 
     name = "hinge"
 
-    def forward(self, scores, target):
+    def value(self, scores, target):
         """Return the hinge loss per sample."""
         if scores.shape[1] == 1:
             return np.maximum(0.0, 1.0 - _column(target, scores) * scores)[:, 0]
@@ -100,7 +104,7 @@ class Hinge:
         correct = np.sum(hot * scores, axis=1, keepdims=True)
         return np.sum(np.maximum(0.0, scores - correct + 1.0) * (1.0 - hot), axis=1)
 
-    def backward(self, scores, target):
+    def gradient(self, scores, target):
         """Return the subgradient (0 at the hinge)."""
         if scores.shape[1] == 1:
             y = _column(target, scores)

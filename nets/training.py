@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,3 +116,45 @@ def train(
         if (step + 1) % every == 0 or step + 1 == steps:
             snapshots[step + 1] = {k: v.copy() for k, v in model.params.items()}
     return History(losses, norms, snapshots)
+
+
+def vector_problem(
+    model, X: np.ndarray, y: np.ndarray
+) -> tuple[Callable, Callable, np.ndarray, Callable]:
+    """Return ``loss(x)``, ``grad(x)``, ``x0`` and ``unflatten`` for a model's parameters.
+
+    ``x`` is every parameter raveled into one vector, in the order of ``model.params``:
+    the form scipy's optimizers take. The functions work on a copy of the model, which
+    is never modified.
+
+    >>> from nets import Perceptron
+    >>> loss, grad, x0, unflatten = vector_problem(Perceptron(2, 1), np.ones((3, 2)), np.ones(3))
+    >>> x0.shape, grad(x0).shape, sorted(unflatten(x0))
+    ((3,), (3,), ['W', 'b'])
+    """
+    work = copy.deepcopy(model)
+    names = list(model.params)
+    shapes = [np.shape(model.params[name]) for name in names]
+    ends = np.cumsum([int(np.prod(shape, dtype=int)) for shape in shapes])[:-1]
+
+    def flat(arrays: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([np.ravel(arrays[name]).astype(float) for name in names])
+
+    def unflatten(x: np.ndarray) -> dict[str, np.ndarray]:
+        pieces = np.split(np.asarray(x, dtype=float), ends)
+        return {n: p.reshape(s) for n, p, s in zip(names, pieces, shapes, strict=True)}
+
+    def load(x: np.ndarray) -> None:
+        params = work.params  # Network builds this dict of its layers' own arrays
+        for name, value in unflatten(x).items():
+            params[name][...] = value
+
+    def loss(x: np.ndarray) -> float:
+        load(x)
+        return work.loss(X, y)
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        load(x)
+        return flat(work.gradients(X, y))
+
+    return loss, grad, flat(model.params), unflatten

@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from gradcheck.report.writer import Report, write, write_index
 from nets.reports import celsius, layers, moons, perceptron, svm
-from nets.reports.writer import Report, write, write_index
 
 #: Every report, in the order of the seeds: full run, and a quick one (for smoke tests).
 REPORTS: dict[str, tuple[Callable[[], Report], Callable[[], Report]]] = {

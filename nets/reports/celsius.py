@@ -6,10 +6,11 @@ import numpy as np
 import scipy.linalg
 
 import gradcheck
+from gradcheck.report.writer import Report, new_figure, table
 from nets import Perceptron, data, train
 from nets.optimizers import SGD
-from nets.reports.common import optimum_line, optimum_numbers, vector_problem, verified_line, verify
-from nets.reports.writer import Report, new_figure, table
+from nets.reports.common import optimum_line, optimum_numbers, verified_line, verify
+from nets.training import vector_problem
 
 LEARNING_RATE = 1e-3
 STEPS = 10_000

@@ -6,7 +6,6 @@ rest of nets never does).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -15,31 +14,6 @@ import gradcheck
 
 #: Relative step of the finite-difference Hessian (of a verified gradient).
 HESSIAN_STEP = 1e-5
-
-
-def vector_problem(
-    model, X: np.ndarray, y: np.ndarray
-) -> tuple[Callable, Callable, np.ndarray, Callable]:
-    """Return ``loss(x)``, ``grad(x)``, ``x0`` and ``unflatten`` for a model's parameters.
-
-    The functions work on a copy of the model, which is never modified.
-    """
-    work = copy.deepcopy(model)
-    x0, unflatten = gradcheck.flatten(model.params)
-
-    def load(x: np.ndarray) -> None:
-        for name, value in unflatten(x).items():
-            work.params[name][...] = value
-
-    def loss(x: np.ndarray) -> float:
-        load(x)
-        return work.loss(X, y)
-
-    def grad(x: np.ndarray) -> np.ndarray:
-        load(x)
-        return gradcheck.flatten(work.gradients(X, y))[0]
-
-    return loss, grad, x0, unflatten
 
 
 def verify(model, X: np.ndarray, y: np.ndarray, mode: str = "auto") -> dict[str, object]:
@@ -54,7 +28,7 @@ def verify(model, X: np.ndarray, y: np.ndarray, mode: str = "auto") -> dict[str,
         "elements": int(sum(np.size(v) for v in model.params.values())),
         "forward_calls": int(result.forward_calls),
         "max_rel_error": float(result.max_rel_error),
-        "kinks": len(result.kinks),
+        "kinks": len(result.at_kinks),
     }
 
 

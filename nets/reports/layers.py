@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 import gradcheck
+from gradcheck.report.writer import Report, new_figure, table
 from nets import data, train
 from nets.layers import Layer, Network
 from nets.optimizers import ALL
-from nets.reports.common import optimum_line, optimum_numbers, vector_problem, verified_line, verify
-from nets.reports.planted import SquashedTwiceSigmoid
-from nets.reports.writer import Report, new_figure, table
+from nets.planted import SquashedTwiceSigmoid
+from nets.reports.common import optimum_line, optimum_numbers, verified_line, verify
+from nets.training import vector_problem
 
 SAMPLES, NOISE, SEED = 200, 0.20, 0
 HIDDEN, L2 = 16, 0.01

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 import gradcheck
+from gradcheck.report.writer import Report, new_figure, table
 from nets import MLP, data, train
 from nets.optimizers import SGD
 from nets.reports.common import (
     hessian_max_eigenvalue,
     optimum_numbers,
-    vector_problem,
     verified_line,
     verify,
 )
-from nets.reports.writer import Report, new_figure, table
+from nets.training import vector_problem
 
 SAMPLES, NOISE, SEED = 200, 0.20, 0
 LEARNING_RATE, L2 = 0.01, 0.01

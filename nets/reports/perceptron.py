@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 import gradcheck
+from gradcheck.report.writer import Report, new_figure
 from nets import Perceptron, data, train
 from nets.optimizers import SGD
-from nets.reports.common import optimum_line, optimum_numbers, vector_problem, verified_line, verify
-from nets.reports.writer import Report, new_figure
+from nets.reports.common import optimum_line, optimum_numbers, verified_line, verify
+from nets.training import vector_problem
 
 SAMPLES, SEED = 100, 0
 LEARNING_RATE, L2 = 0.5, 0.01

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 import gradcheck
+from gradcheck.report.writer import Report, new_figure, table
 from nets import data
-from nets.reports.common import optimum_line, optimum_numbers, vector_problem
-from nets.reports.writer import Report, new_figure, table
+from nets.reports.common import optimum_line, optimum_numbers
 from nets.svm import SVM, score_circuit, train_svm
+from nets.training import vector_problem
 
 #: The article's run (step 0.01, 400 iterations), then smaller steps for longer: the
 #: constant-step noise around the optimum shrinks with them.

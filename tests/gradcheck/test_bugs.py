@@ -109,7 +109,7 @@ TIED = (np.array([1.0, 2.0, -3.0]), np.array([1.0, 5.0, -3.0]))
 
 def test_max_routing_a_tie_to_one_input_passes():
     result = gradcheck.check(np.maximum, max_backward, *TIED)
-    assert len(result.kinks) == 4
+    assert len(result.at_kinks) == 4
 
 
 def test_max_away_from_ties_is_right_even_as_published():

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 import gradcheck
 from gradcheck.defaults import BASE_STEP, LADDER_START, NUMERIC_EPS
-from gradcheck.noise import (
+from gradcheck.numeric.differences import central, ladder
+from gradcheck.numeric.noise import (
     ECNOISE_INTERVALS,
     ECNOISE_SECOND_SPACING,
     ECNOISE_SPACING,
@@ -15,7 +16,6 @@ from gradcheck.noise import (
     combined,
     ecnoise,
 )
-from gradcheck.numeric import central, ladder
 
 
 def along(f, x):

@@ -106,7 +106,7 @@ def test_fast_mode_with_elements_on_declared_kinks():
     x[::7] = 0.0
     relu = Relu()
     result = gradcheck.check(relu.forward, relu.backward, x, mode="fast")
-    at_kinks = {location.index[0] for location in result.kinks}
+    at_kinks = {location.index[0] for location in result.at_kinks}
     zeros = set(np.flatnonzero(x == 0.0).tolist())
     assert at_kinks <= zeros
     # A zero whose random grad_output is tiny shows no visible kink: judged smooth.

@@ -38,7 +38,7 @@ def _inputs_away_from_kinks(gate, seed=0):
     shapes = [(3, 4), (4,)][: gate.arity]
     return [
         rng.uniform(0.3, 2.0, shape) * rng.choice([-1, 1], shape)
-        if not gate.kinks
+        if not gate.kink_points
         else rng.uniform(0.3, 2.0, shape)
         for shape in shapes
     ]

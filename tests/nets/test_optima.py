@@ -9,7 +9,7 @@ import gradcheck
 from nets import MLP, Perceptron, data, train
 from nets.layers import Layer, Network
 from nets.optimizers import SGD, Momentum
-from nets.reports.common import vector_problem
+from nets.training import vector_problem
 
 
 def celsius_problem():

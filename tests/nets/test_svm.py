@@ -8,8 +8,8 @@ from hypothesis.extra import numpy as hnp
 
 import gradcheck
 from nets import data
-from nets.reports.common import vector_problem
 from nets.svm import SVM, pull, score_circuit, train_svm
+from nets.training import vector_problem
 
 
 def scipy_minimum():

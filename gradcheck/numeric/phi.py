@@ -1,7 +1,8 @@
 """The scalar function every check reduces to: phi(t) = <u, forward(x + t*d)>.
 
 All evaluations happen on private float64 work arrays; the caller's arrays are never
-touched. Each evaluation is counted.
+touched. Each evaluation is counted. :func:`random_direction` draws the directions d
+of fast mode and of the noise measurement.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from gradcheck.defaults import NUMERIC_DTYPE
 from gradcheck.errors import ForwardContractError
 
 
-class Objective:
+class Phi:
     """Evaluate ``<cotangent, forward(perturbed inputs)>`` in float64.
 
     A forward that raises, or returns non-finite values, at a perturbed point yields
-    ``nan`` (the point lies outside the function's domain); the first such exception
-    is kept in :attr:`first_exception` so that a caller who can use no point at all
-    can say why.
+    ``nan``: the point lies outside the function's domain.
     """
 
     def __init__(
@@ -35,12 +34,6 @@ class Objective:
         self._flat = [w.reshape(-1) for w in self._work]
         self._cotangent = np.asarray(cotangent, dtype=NUMERIC_DTYPE)
         self.calls = 0
-        self.first_exception: BaseException | None = None
-
-    @property
-    def inputs(self) -> list[np.ndarray]:
-        """The float64 base point (do not modify)."""
-        return self._inputs
 
     def at_element(self, which: int, index: int, step: float) -> tuple[float, float]:
         """Return phi with one element moved by ``step``, and the step actually taken.
@@ -77,9 +70,7 @@ class Objective:
         try:
             with np.errstate(all="ignore"):
                 output = np.asarray(self._forward(*self._work), dtype=NUMERIC_DTYPE)
-        except Exception as exc:  # outside the domain: the caller decides what it means
-            if self.first_exception is None:
-                self.first_exception = exc
+        except Exception:  # outside the domain: the caller decides what it means
             return float("nan")
         if output.shape != self._cotangent.shape:
             raise ForwardContractError(
@@ -90,3 +81,26 @@ class Objective:
         with np.errstate(all="ignore"):
             value = float(np.vdot(self._cotangent, output))
         return value if np.isfinite(value) else float("nan")
+
+
+def random_direction(
+    scales: Sequence[np.ndarray],
+    rng: np.random.Generator,
+    support: Sequence[np.ndarray] | None = None,
+) -> list[np.ndarray]:
+    """Draw a seeded normal direction, unit length in element-scaled coordinates.
+
+    Parameters
+    ----------
+    scales : sequence of numpy.ndarray
+        Per-element step scales, one array per input.
+    rng : numpy.random.Generator
+        Source of randomness.
+    support : sequence of numpy.ndarray of bool, optional
+        Masks of the elements the direction may move (all by default).
+    """
+    raw = [rng.standard_normal(s.shape) for s in scales]
+    if support is not None:
+        raw = [np.where(mask, z, 0.0) for z, mask in zip(raw, support, strict=True)]
+    norm = np.sqrt(sum(float(np.sum(z * z)) for z in raw))
+    return [s * z / norm for s, z in zip(scales, raw, strict=True)]

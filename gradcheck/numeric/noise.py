@@ -2,21 +2,21 @@
 
 The measured estimate follows Moré and Wild's ECnoise: along a short run of equally
 spaced points, high-order differences of a smooth function vanish while those of
-rounding noise do not, and their size gives the noise level.
+rounding noise do not, and their size gives the noise level. :func:`measure` runs it on
+phi; :func:`analytic_noise` measures the hand-written gradient's own rounding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from math import sqrt
 
 import numpy as np
 
-from gradcheck.contract import call_backward
 from gradcheck.defaults import NUMERIC_EPS
 from gradcheck.errors import GradcheckError
-from gradcheck.inputs import Inputs
+from gradcheck.numeric.phi import Phi, random_direction
 
 _QUANTUM = float(np.finfo(np.float64).smallest_subnormal)
 
@@ -37,6 +37,9 @@ ECNOISE_MAX_SPACING = 1e-4
 ECNOISE_SECOND_SPACING = (np.sqrt(5.0) - 1.0) / 2.0
 #: ECnoise: three consecutive orders must agree within this factor.
 ECNOISE_AGREEMENT = 4.0
+#: Random directions along which phi's noise is measured (on both sides); the smallest
+#: estimate wins, so that a kink crossed by one run does not inflate every tolerance.
+NOISE_DIRECTIONS = 2
 #: The analytic noise measurement moves the inputs by this much (relative to their
 #: scale): enough to change every rounding, too little to cross most kinks.
 ANALYTIC_SPACING = 1e-10
@@ -120,29 +123,129 @@ def ecnoise(values: np.ndarray) -> float | None:
     return None
 
 
+def measure(
+    phi: Phi,
+    scales: Sequence[np.ndarray],
+    distances: Sequence[np.ndarray],
+    floor: float,
+    rng: np.random.Generator,
+) -> Noise:
+    """Measure phi's noise with ECnoise along a few random directions.
+
+    Both sides of each direction are measured: a kink or pole close to the point lies on
+    one side at most, and the smallest level is kept. Runs stay within half of every
+    declared kink distance.
+
+    Parameters
+    ----------
+    phi : Phi
+        The scalar function.
+    scales, distances : sequence of numpy.ndarray
+        Per-element step scales and declared kink distances.
+    floor : float
+        The rounding floor of phi, ``eps * sum(|u * f(x)|)``.
+    rng : numpy.random.Generator
+        Draws the directions.
+
+    Returns
+    -------
+    Noise
+        Never below ``floor``; ``Noise(floor, floor)`` when no run could measure.
+    """
+    runs = []
+    for _ in range(NOISE_DIRECTIONS):
+        direction = random_direction(scales, rng)
+        runs += [direction, [-d for d in direction]]
+    estimates = [
+        found for found in (_noise_along(phi, run, distances) for run in runs) if found is not None
+    ]
+    if not estimates:
+        return Noise(floor, floor)
+    level, magnitude = min(estimates)
+    rounding = NUMERIC_EPS * magnitude  # may underflow to 0 near the smallest floats
+    excess = level / rounding if rounding > 0.0 else 1.0
+    return Noise(max(floor, level), floor, max(excess, 1.0))
+
+
+def _noise_along(
+    phi: Phi, direction: list[np.ndarray], distances: Sequence[np.ndarray]
+) -> tuple[float, float] | None:
+    """ECnoise on a run of points along ``direction``, widened while the run is flat.
+
+    Returns the noise level and the largest magnitude of the values measured.
+    """
+    spacing = ECNOISE_SPACING
+    while spacing <= ECNOISE_MAX_SPACING:
+        runs = [
+            _run(phi, direction, distances, spacing),
+            _run(phi, direction, distances, spacing * ECNOISE_SECOND_SPACING),
+        ]
+        if any(values is None for values in runs):
+            return None
+        level = combined([ecnoise(values) for values in runs])
+        magnitude = max(float(np.max(np.abs(values))) for values in runs)
+        if level is None:  # the smooth part dominates: no noise above rounding seen
+            return NUMERIC_EPS * magnitude, magnitude
+        if level != 0.0:
+            return level, magnitude
+        spacing *= ECNOISE_WIDENING
+    return None
+
+
+def _run(
+    phi: Phi, direction: list[np.ndarray], distances: Sequence[np.ndarray], spacing: float
+) -> np.ndarray | None:
+    """Return phi on ECnoise's run of points along ``direction``, or None if not finite."""
+    reach = spacing * (ECNOISE_INTERVALS + 1)
+    # The run stays within half of every declared kink distance, and starts one spacing
+    # away: a kink or pole at the point itself (relu at an exact zero) is not crossed.
+    clipped = [
+        np.clip(d, -dist / (2 * reach), dist / (2 * reach))
+        for d, dist in zip(direction, distances, strict=True)
+    ]
+    values = np.array([phi.along(clipped, j * spacing)[0] for j in range(1, ECNOISE_INTERVALS + 2)])
+    return values if np.all(np.isfinite(values)) else None
+
+
+#: The hand-written gradient at shifted inputs (one array per input, float64); raises
+#: a GradcheckError where it cannot be evaluated.
+GradientAt = Callable[[Sequence[np.ndarray]], Sequence[np.ndarray]]
+
+
 def analytic_noise(
-    backward: Callable[..., object],
-    inputs: Inputs,
-    cotangent: np.ndarray,
+    gradient_at: GradientAt,
+    inputs: Sequence[np.ndarray],
     scales: Sequence[np.ndarray],
     distances: Sequence[np.ndarray],
     rng: np.random.Generator,
 ) -> list[np.ndarray]:
-    """Measure the rounding noise of ``backward``'s output, element by element.
+    """Measure the rounding noise of the hand-written gradient, element by element.
 
     Where a gradient is a sum of terms that nearly cancel (a least-squares fit at its
     optimum), its rounding error is far larger than ``eps * |gradient|``. The second
-    difference ``g(x + d) + g(x - d) - 2 g(x)`` along a tiny random ``d`` (2 extra
-    calls) is rounding noise with standard deviation ``sqrt(6) sigma``. Each element gets
-    the larger of its own and its input's median level. The steps stay within half of
-    any declared kink distance; an element whose gradient jumps across an undeclared
-    kink that close gets a large level, which only its smooth verdict would use.
+    difference ``g(x + d) + g(x - d) - 2 g(x)`` along a tiny random ``d`` (3 calls of
+    ``gradient_at``) is rounding noise with standard deviation ``sqrt(6) sigma``. Each
+    element gets the larger of its own and its input's median level. The steps stay
+    within half of any declared kink distance; an element whose gradient jumps across
+    an undeclared kink that close gets a large level, which only its smooth verdict
+    would use.
+
+    Parameters
+    ----------
+    gradient_at : callable
+        The hand-written gradient at given inputs.
+    inputs : sequence of numpy.ndarray
+        The point, in the dtype the gradient is computed in.
+    scales, distances : sequence of numpy.ndarray
+        Per-element step scales and declared kink distances.
+    rng : numpy.random.Generator
+        Draws the shift.
 
     Returns
     -------
     list of numpy.ndarray
         Per input, the noise level of each element of the analytic gradient (zeros when
-        ``backward`` cannot be evaluated at the nearby points).
+        the gradient cannot be evaluated at the nearby points).
     """
     spacing = [
         np.clip(ANALYTIC_SPACING * s * rng.standard_normal(s.shape), -d / 2, d / 2)
@@ -150,22 +253,14 @@ def analytic_noise(
     ]
     try:
         sides = [
-            call_backward(
-                backward,
-                replace(
-                    inputs,
-                    given=tuple(
-                        (x + sign * d).astype(x.dtype)
-                        for x, d in zip(inputs.given, spacing, strict=True)
-                    ),
-                ),
-                cotangent,
+            gradient_at(
+                [(x + sign * d).astype(x.dtype) for x, d in zip(inputs, spacing, strict=True)]
             )
             for sign in (1.0, -1.0)
         ]
-        centre = call_backward(backward, inputs, cotangent)
-    except GradcheckError:  # backward undefined nearby: an undeclared domain edge
-        return [np.zeros(np.shape(x)) for x in inputs.given]
+        centre = gradient_at(list(inputs))
+    except GradcheckError:  # the gradient is undefined nearby: an undeclared domain edge
+        return [np.zeros(np.shape(x)) for x in inputs]
     levels = []
     for plus, minus, middle in zip(*sides, centre, strict=True):
         with np.errstate(invalid="ignore"):

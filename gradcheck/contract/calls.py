@@ -7,10 +7,11 @@ convention gets a named error that says what is wrong, never a mismatch verdict.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from gradcheck.contract.inputs import Inputs
 from gradcheck.defaults import NUMERIC_DTYPE
 from gradcheck.errors import (
     BackwardContractError,
@@ -19,7 +20,6 @@ from gradcheck.errors import (
     ForwardError,
     NondeterminismError,
 )
-from gradcheck.inputs import Inputs
 
 #: backward(x, -2 g) must equal -2 backward(x, g): scaling by a power of two is exact in
 #: floating point, so a linear backward agrees to within a few roundings.
@@ -171,6 +171,28 @@ def call_backward(
         _validate_gradient(r, n, x)
         for r, n, x in zip(raws, inputs.names, inputs.given, strict=True)
     )
+
+
+class GradientAt:
+    """``backward`` at other inputs with a fixed ``grad_output``, validated and counted.
+
+    Called with one array per input (in the inputs' dtype); returns float64 gradients
+    or raises a :class:`BackwardContractError`.
+    """
+
+    def __init__(
+        self, backward: Callable[..., object], inputs: Inputs, cotangent: np.ndarray
+    ) -> None:
+        self._backward = backward
+        self._inputs = inputs
+        self._cotangent = cotangent
+        self.calls = 0
+
+    def __call__(self, values: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+        """Return the gradients at ``values``."""
+        self.calls += 1
+        moved = replace(self._inputs, given=tuple(values))
+        return call_backward(self._backward, moved, self._cotangent)
 
 
 def _draw_cotangent(output: np.ndarray, rng: np.random.Generator) -> np.ndarray:

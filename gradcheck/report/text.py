@@ -1,17 +1,26 @@
-"""Render results for people: a one-line summary, a short failure message."""
+"""Render results for people: a one-line summary, a short failure message, a reproduce line.
+
+It reads results by their attributes only (no runtime import of ``gradcheck.result``),
+so that results can render themselves through it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gradcheck.defaults import REPORT_TOP, REPRODUCE_INLINE_LIMIT
-from gradcheck.result import CheckResult, Finding
+
+if TYPE_CHECKING:
+    from gradcheck.result import CheckResult, Finding
 
 
 def _row(finding: Finding) -> str:
     v = finding.verdict
+    if v.unverified:
+        return f"  ???? {finding.where:<18} analytic {v.analytic: .6e}  not verified: {v.reason}"
     numeric = f"{v.numeric: .6e}"
     if v.kink:
         numeric = f"[{v.low:.4g}, {v.high:.4g}] (kink)"
@@ -33,27 +42,41 @@ def _what_was_checked(result: CheckResult) -> str:
     return " and ".join(parts)
 
 
-def failure_message(result: CheckResult) -> str:
-    """Return the message of a :class:`GradientMismatch`: a dozen lines at most."""
+def _headline(result: CheckResult) -> str:
+    if not result.mismatches:
+        first = result.unverified[0]
+        return (
+            f"could not verify the gradient at {first.where}: {first.verdict.reason} "
+            f"(analytic {first.verdict.analytic:.6g}); nothing failed, nothing was proved there"
+        )
     first = result.mismatches[0]
     v = first.verdict
     if v.kink:
-        headline = (
+        return (
             f"gradient wrong at {first.where}: analytic {v.analytic:.6g} lies outside the "
             f"one-sided derivatives [{v.low:.6g}, {v.high:.6g}] (a kink; tolerance "
             f"{v.tolerance:.2e})"
         )
-    else:
-        headline = (
-            f"gradient wrong at {first.where}: analytic {v.analytic:.6g} vs numeric "
-            f"{v.numeric:.6g} (error {v.error:.2e} > tolerance {v.tolerance:.2e})"
-        )
+    return (
+        f"gradient wrong at {first.where}: analytic {v.analytic:.6g} vs numeric "
+        f"{v.numeric:.6g} (error {v.error:.2e} > tolerance {v.tolerance:.2e})"
+    )
+
+
+def failure_message(result: CheckResult) -> str:
+    """Return the message of a check that did not pass: a dozen lines at most."""
+    counts = []
+    if result.mismatches:
+        counts.append(f"{len(result.mismatches)} failing")
+    if result.unverified:
+        counts.append(f"{len(result.unverified)} not verified")
+    shown = [*result.mismatches, *result.unverified][:REPORT_TOP]
     lines = [
-        headline,
-        f"{len(result.mismatches)} failing of {_what_was_checked(result)} checked "
+        _headline(result),
+        f"{' and '.join(counts)} of {_what_was_checked(result)} checked "
         f"({result.mode} mode, {result.forward_calls} forward calls). Worst:",
     ]
-    lines += [_row(f) for f in result.mismatches[:REPORT_TOP]]
+    lines += [_row(f) for f in shown]
     if result.random_grad_output:
         lines.append(
             "  (values are vector-Jacobian products with a seeded random grad_output: the "
@@ -79,8 +102,8 @@ def summary(result: CheckResult) -> str:
         f"max abs error {result.max_abs_error:.2e} at {result.max_abs_error_at}, "
         f"max rel error {result.max_rel_error:.2e} at {result.max_rel_error_at}"
     )
-    if result.kinks:
-        text += f"; {len(result.kinks)} at kinks (subgradient verdict)"
+    if result.at_kinks:
+        text += f"; {len(result.at_kinks)} at kinks (subgradient verdict)"
     if result.miss_probability is not None:
         text += (
             f"; an entry of typical size wrong by 1e-4 escapes with probability <= "

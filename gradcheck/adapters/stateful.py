@@ -2,7 +2,7 @@
 
 The layers of the tutorials (seed 002) hold ``w`` and ``b``; ``forward(x)`` reads them
 and ``backward(grad)`` returns the gradient for the layer's input and stores
-``grad_w`` and ``grad_b``. :func:`module_functions` turns such a layer into the
+``grad_w`` and ``grad_b``. :func:`stateful_functions` turns such a layer into the
 ``forward(*inputs)`` / ``backward(*inputs, grad_output)`` pair of the checker, with the
 parameters as extra inputs; :func:`check_module` runs the check.
 """
@@ -40,7 +40,7 @@ def _restored(module: object, params: Sequence[str]) -> Iterator[None]:
             np.copyto(getattr(module, name), value)
 
 
-def module_functions(
+def stateful_functions(
     module: Any,
     params: Sequence[str],
     grads: Sequence[str] | None = None,
@@ -153,7 +153,7 @@ def check_module(
     True
     """
     __tracebackhide__ = True
-    forward, backward = module_functions(module, params, grads, len(inputs))
+    forward, backward = stateful_functions(module, params, grads, len(inputs))
     values = [_parameter(module, name).copy() for name in params]
     names = [*(f"x{i}" if len(inputs) > 1 else "x" for i in range(len(inputs))), *params]
     with _restored(module, params):

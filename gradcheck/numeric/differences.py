@@ -27,7 +27,7 @@ from gradcheck.defaults import (
     NOISE_SAFETY,
     TRUNCATION_SAFETY,
 )
-from gradcheck.noise import Noise
+from gradcheck.numeric.noise import Noise
 
 #: phi at a step t from the base point: returns (phi(t), the step actually taken).
 Evaluate = Callable[[float], tuple[float, float]]
@@ -40,7 +40,7 @@ _RICHARDSON_NOISE = 1.5
 _ONE_SIDED_NOISE = 2.6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Estimate:
     """A numerical derivative and how far from the truth it may be.
 
@@ -67,10 +67,10 @@ class Estimate:
 
     value: float
     error: float
-    kink: bool
-    low: float
-    high: float
     evaluations: int
+    kink: bool = False
+    low: float = float("nan")
+    high: float = float("nan")
     truncation: float = 0.0
     seen_kink: Estimate | None = None
 
@@ -87,9 +87,9 @@ def central(evaluate: Evaluate, step: float, noise: Noise) -> Estimate:
     width = step_plus - step_minus
     value = (plus - minus) / width if width > 0.0 else float("nan")
     if not np.isfinite(value):
-        return Estimate(float("nan"), float("inf"), False, float("nan"), float("nan"), 2)
+        return Estimate(value=float("nan"), error=float("inf"), evaluations=2)
     error = NOISE_SAFETY * _CENTRAL_NOISE * 2.0 * noise.at(plus, minus) / width
-    return Estimate(value, error, False, value, value, 2)
+    return Estimate(value=value, error=error, evaluations=2, low=value, high=value)
 
 
 @dataclass(frozen=True)
@@ -195,20 +195,26 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
     if best_error == float("inf") and fallback is not None:
         return fallback
     return Estimate(
-        best_value,
-        best_error,
-        False,
-        best_value,
-        best_value,
-        evaluations,
-        best_truncation,
-        fallback,
+        value=best_value,
+        error=best_error,
+        evaluations=evaluations,
+        low=best_value,
+        high=best_value,
+        truncation=best_truncation,
+        seen_kink=fallback,
     )
 
 
 def _kink_estimate(kink: tuple[float, float, float], evaluations: int) -> Estimate:
     low, high, error = kink
-    return Estimate((low + high) / 2.0, error, True, low, high, evaluations)
+    return Estimate(
+        value=(low + high) / 2.0,
+        error=error,
+        evaluations=evaluations,
+        kink=True,
+        low=low,
+        high=high,
+    )
 
 
 #: A growing change or one-sided gap signals a singularity within the steps only when it

@@ -1,4 +1,4 @@
-"""Per-element facts shared by both modes: where each element is, how far to step it."""
+"""What a check will probe: each element numbered, its step, its kink cap and allowance."""
 
 from __future__ import annotations
 
@@ -14,8 +14,13 @@ from gradcheck.defaults import BASE_STEP, NOISE_SAFETY, STEP_SCALE_FLOOR
 MIN_STEP_ULPS = 64
 
 
+def element_scales(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Return ``max(|x|, STEP_SCALE_FLOOR)``: the size of a step is relative to this."""
+    return [np.maximum(np.abs(x), STEP_SCALE_FLOOR) for x in inputs]
+
+
 @dataclass(frozen=True)
-class Elements:
+class CheckPlan:
     """The inputs' elements, numbered 0..n-1 across all inputs in order.
 
     Attributes
@@ -33,7 +38,7 @@ class Elements:
     on_kink : list of numpy.ndarray of bool
         Elements sitting on a declared kink (or within ``MIN_STEP_ULPS`` of one): judged
         by one-sided differences at ``BASE_STEP * scale``.
-    analytic_noise : list of numpy.ndarray, optional
+    analytic_noise : list of numpy.ndarray
         Measured rounding noise of each element of the analytic gradient.
     """
 
@@ -43,7 +48,7 @@ class Elements:
     gradients: list[np.ndarray]
     steps: list[np.ndarray]
     on_kink: list[np.ndarray]
-    analytic_noise: list[np.ndarray] | None = None
+    analytic_noise: list[np.ndarray]
 
     @classmethod
     def build(
@@ -51,9 +56,10 @@ class Elements:
         inputs: Sequence[np.ndarray],
         distances: Sequence[np.ndarray],
         gradients: Sequence[np.ndarray],
-    ) -> Elements:
+        analytic_noise: Sequence[np.ndarray],
+    ) -> CheckPlan:
         """Collect the per-element facts of float64 inputs."""
-        scales = [np.maximum(np.abs(x), STEP_SCALE_FLOOR) for x in inputs]
+        scales = element_scales(inputs)
         steps = [np.minimum(BASE_STEP * s, d / 2.0) for s, d in zip(scales, distances, strict=True)]
         on_kink = [
             step < MIN_STEP_ULPS * np.spacing(np.abs(x))
@@ -66,6 +72,7 @@ class Elements:
             gradients=list(gradients),
             steps=steps,
             on_kink=on_kink,
+            analytic_noise=list(analytic_noise),
         )
 
     @property
@@ -99,14 +106,10 @@ class Elements:
 
     def allowance(self, which: int, index: int) -> float:
         """Return the tolerance allowed for one element's analytic rounding."""
-        if self.analytic_noise is None:
-            return 0.0
         return NOISE_SAFETY * float(self.analytic_noise[which].flat[index])
 
     def directional_allowance(self, direction: Sequence[np.ndarray]) -> float:
         """Return the analytic rounding allowed for ``<gradient, direction>``."""
-        if self.analytic_noise is None:
-            return 0.0
         variance = sum(
             float(np.sum((n * d) ** 2)) for n, d in zip(self.analytic_noise, direction, strict=True)
         )

@@ -1,0 +1,114 @@
+"""Assemble a mode's :class:`Outcome` into a :class:`CheckResult`: one builder for both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcheck.defaults import REPORT_TOP
+from gradcheck.result import CheckResult, Finding, Location, Status
+from gradcheck.verdict.diagnose import diagnose, unverified_hint
+from gradcheck.verdict.outcome import Outcome
+from gradcheck.verdict.plan import CheckPlan
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every result carries besides its verdicts."""
+
+    names: tuple[str, ...]
+    plan: CheckPlan
+    forward_calls: int
+    backward_calls: int
+    reproduce: str
+    random_grad_output: bool
+
+
+def _location(context: Context, which: int, index: int) -> Location:
+    shape = context.plan.shapes[which]
+    position = tuple(int(i) for i in np.unravel_index(index, shape)) if shape else ()
+    return Location(which, context.names[which], position)
+
+
+def _by_margin(findings: Sequence[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: f.verdict.margin, reverse=True)
+
+
+def _extreme(findings: Sequence[Finding], key: str) -> tuple[float, str]:
+    best, where = 0.0, "-"
+    for finding in findings:
+        if finding.verdict.unverified:
+            continue
+        if key == "relative_error" and finding.verdict.numeric == 0.0:
+            continue
+        value = getattr(finding.verdict, key)
+        if value > best:
+            best, where = value, finding.where
+    return best, where
+
+
+def _hint(
+    context: Context,
+    mismatches: Sequence[Finding],
+    unverified: Sequence[Finding],
+    numeric: Sequence[np.ndarray],
+) -> str | None:
+    if not mismatches:
+        located = [f.location for f in unverified if f.location is not None]
+        return unverified_hint(located[0].name if located else None) if unverified else None
+    failing = [np.zeros(g.shape, dtype=bool) for g in context.plan.gradients]
+    for finding in mismatches:
+        if finding.location is not None:
+            failing[finding.location.input][finding.location.index] = True
+    return diagnose(
+        context.names,
+        context.plan.gradients,
+        numeric,
+        failing,
+        at_kinks=all(f.verdict.kink for f in mismatches),
+    )
+
+
+def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
+    """Build the result of a check from its mode's outcome."""
+    findings = [
+        Finding(f"random direction {k}", None, verdict)
+        for k, verdict in enumerate(outcome.directions)
+    ]
+    numeric = [np.full(shape, np.nan) for shape in context.plan.shapes]
+    for which, index, verdict in outcome.elements:
+        location = _location(context, which, index)
+        findings.append(Finding(str(location), location, verdict))
+        numeric[which].flat[index] = verdict.numeric
+    mismatches = _by_margin([f for f in findings if f.status is Status.FAIL])
+    unverified = [f for f in findings if f.status is Status.UNVERIFIED]
+    passes = _by_margin([f for f in findings if f.status is Status.PASS])
+    status = Status.FAIL if mismatches else Status.UNVERIFIED if unverified else Status.PASS
+    max_abs, max_abs_at = _extreme(findings, "error")
+    max_rel, max_rel_at = _extreme(findings, "relative_error")
+    return CheckResult(
+        status=status,
+        mode=mode,
+        names=context.names,
+        checked=sum(f.location is not None for f in findings),
+        directions=len(outcome.directions),
+        mismatches=tuple(mismatches),
+        unverified=tuple(unverified),
+        worst=tuple([*mismatches, *unverified, *passes][:REPORT_TOP]),
+        at_kinks=tuple(f.location for f in findings if f.verdict.kink and f.location),
+        max_abs_error=max_abs,
+        max_abs_error_at=max_abs_at,
+        max_rel_error=max_rel,
+        max_rel_error_at=max_rel_at,
+        forward_calls=context.forward_calls,
+        backward_calls=context.backward_calls,
+        miss_probability=outcome.miss_probability,
+        analytic=tuple(g.copy() for g in context.plan.gradients),
+        numeric=tuple(numeric),
+        hint=_hint(context, mismatches, unverified, numeric),
+        reproduce=context.reproduce,
+        random_grad_output=context.random_grad_output,
+        unlocated=outcome.unlocated,
+    )

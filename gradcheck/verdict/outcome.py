@@ -1,0 +1,45 @@
+"""What a mode returns, whichever it is: one :class:`Outcome` type for full and fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from gradcheck.result import Verdict
+from gradcheck.verdict.judge import Judge
+from gradcheck.verdict.plan import CheckPlan
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """The verdicts of one check, before they are assembled into a result.
+
+    Attributes
+    ----------
+    elements : list of (int, int, Verdict)
+        (input, flat index, verdict) of every element judged alone.
+    directions : list of Verdict
+        The random directions judged (fast mode).
+    miss_probability : float or None
+        Fast mode: the miss bound reached; None in full mode and once a direction
+        failed.
+    unlocated : bool
+        A direction failed but no single element was found wrong.
+    """
+
+    elements: list[tuple[int, int, Verdict]]
+    directions: list[Verdict] = field(default_factory=list)
+    miss_probability: float | None = None
+    unlocated: bool = False
+
+
+class Mode(Protocol):
+    """A way to choose what to probe: adding a mode is adding a file."""
+
+    name: str
+
+    def run(self, judge: Judge, plan: CheckPlan, rng: np.random.Generator) -> Outcome:
+        """Judge the plan's elements (or directions over them)."""
+        ...

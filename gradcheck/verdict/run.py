@@ -1,0 +1,53 @@
+"""The pipeline of a check: evaluate, plan, judge, assemble (localization is the caller's)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradcheck.contract.calls import GradientAt, evaluate_contract
+from gradcheck.contract.inputs import Request
+from gradcheck.defaults import NUMERIC_EPS
+from gradcheck.numeric.noise import analytic_noise
+from gradcheck.numeric.phi import Phi
+from gradcheck.report.text import reproduce_line
+from gradcheck.result import CheckResult
+from gradcheck.verdict.assemble import Context, assemble
+from gradcheck.verdict.fast import Fast
+from gradcheck.verdict.full import Full
+from gradcheck.verdict.judge import Judge, Tolerance
+from gradcheck.verdict.outcome import Mode
+from gradcheck.verdict.plan import CheckPlan, element_scales
+
+#: The modes by name; ``Options.mode`` is always one of them.
+MODES: dict[str, Mode] = {mode.name: mode for mode in (Full(), Fast())}
+
+
+def run(request: Request) -> CheckResult:
+    """Check a validated request and return its result (never raises a verdict)."""
+    inputs, options = request.inputs, request.options
+    rng = np.random.default_rng(options.seed)
+    evaluation = evaluate_contract(request.forward, request.backward, inputs, rng)
+    gradient_at = GradientAt(
+        request.backward, inputs, evaluation.cotangent.astype(evaluation.output.dtype)
+    )
+    noise = analytic_noise(
+        gradient_at, inputs.given, element_scales(inputs.numeric), request.distances, rng
+    )
+    plan = CheckPlan.build(inputs.numeric, request.distances, evaluation.gradients, noise)
+    tolerance = Tolerance.for_check(inputs.dtype, options.atol, options.rtol, evaluation.gradients)
+    phi = Phi(request.forward, inputs.numeric, evaluation.cotangent)
+    floor = NUMERIC_EPS * float(np.sum(np.abs(evaluation.cotangent * evaluation.output)))
+    judge = Judge(phi, tolerance, plan.scales, plan.distances, floor, rng)
+    mode = MODES[options.mode]
+    outcome = mode.run(judge, plan, rng)
+    context = Context(
+        names=inputs.names,
+        plan=plan,
+        forward_calls=evaluation.forward_calls + phi.calls,
+        backward_calls=evaluation.backward_calls + gradient_at.calls,
+        reproduce=reproduce_line(
+            request.forward, request.backward, inputs.names, inputs.given, options.shown()
+        ),
+        random_grad_output=evaluation.output.size > 1,
+    )
+    return assemble(context, mode.name, outcome)
