@@ -133,40 +133,7 @@ def _curves(runs: list[Run]):
     return figure
 
 
-def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> Report:
-    """Reproduce the tutorial, then train every hidden size and measure the oscillation."""
-    X, y = data.moons(SAMPLES, NOISE, seed=SEED)
-    out = Report("moons", "Seed 001: a one-hidden-layer network on the moons")
-    start = MLP(2, 3, 2, activation="tanh", output="softmax", l2=L2, reduction="sum")
-    verified = verify(start, X, y)
-    convention = _convention_check(X, y)
-    # The sizes are independent: train them side by side (results do not depend on order).
-    with ProcessPoolExecutor() as pool:
-
-        def run_all(sizes: list[int], lr: float) -> list[Run]:
-            count = len(sizes)
-            return list(
-                pool.map(_run, sizes, [steps] * count, [lr] * count, [X] * count, [y] * count)
-            )
-
-        runs = run_all(list(hidden_sizes), LEARNING_RATE)
-        controls = run_all([run.hidden for run in runs if run.oscillates], CONTROL_RATE)
-    step_on_mean = LEARNING_RATE * SAMPLES
-    oscillating = [run.hidden for run in runs if run.oscillates]
-    explained = sum(run.predicted(step_on_mean) == run.oscillates for run in runs)
-    three = next((run for run in runs if run.hidden == 3), None)
-    reproduced = three is not None and all(
-        abs(three.printed[step] - printed) <= 5e-7
-        for step, printed in TUTORIAL_PRINTS.items()
-        if step < steps
-    )
-    out.summary = (
-        f"the tutorial's printed losses {'reproduced' if reproduced else 'NOT reproduced'}; "
-        f"with its convention (step {step_on_mean:g} on the mean loss) gradient descent "
-        f"oscillates for hidden sizes {oscillating or 'none'}, as the curvature at the "
-        f"minimum predicts for {explained} of {len(runs)} sizes."
-    )
-
+def _tutorial(out: Report, verified: dict, three: Run | None, steps: int) -> None:
     out.add(
         "## The tutorial, reproduced",
         "`nets.MLP(2, n, 2, activation='tanh', output='softmax', l2=0.01, reduction='sum')` "
@@ -183,21 +150,25 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
             table(["step", "printed loss, 3 hidden units"], rows),
         )
 
+
+def _convention(out: Report, convention: gradcheck.CheckResult, step: float) -> None:
     out.add(
         "## The convention, as the checker sees it",
         "Checked against the printed loss (sum / N), the tutorial's gradient fails, and "
         "the checker names the factor:",
         f"> {convention.hint}",
         "It is the gradient of N times the printed loss. Gradient descent with lr = 0.01 on "
-        f"the sum is gradient descent with step 0.01 * N = {step_on_mean:g} on the printed "
+        f"the sum is gradient descent with step 0.01 * N = {step:g} on the printed "
         "loss. It is stable near a minimum only where the largest eigenvalue of the Hessian "
-        f"of the printed loss stays below 2 / {step_on_mean:g} = {2 / step_on_mean:g}.",
+        f"of the printed loss stays below 2 / {step:g} = {2 / step:g}.",
     )
 
+
+def _sizes(out: Report, runs: list[Run], steps: int, step: float) -> None:
     rows = []
     for run in runs:
         verdict = "oscillates" if run.oscillates else "descends"
-        predicted = "oscillates" if run.predicted(step_on_mean) else "can settle"
+        predicted = "oscillates" if run.predicted(step) else "can settle"
         gap = run.printed[-1] - run.optimum.analytic.loss / SAMPLES
         rows.append(
             [
@@ -206,7 +177,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
                 f"{run.rises} of {min(TAIL, steps - 1)}",
                 f"{run.tail_range:.2e}",
                 f"{run.curvature:.3f}",
-                f"{step_on_mean * run.curvature:.2f}",
+                f"{step * run.curvature:.2f}",
                 predicted,
                 verdict,
                 f"{gap:.2e}",
@@ -218,7 +189,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
         f"{min(TAIL, steps - 1)} steps and its range there. Then the minimum scipy "
         "(L-BFGS-B, hand-written gradient) finds when started where training stopped, the "
         "largest eigenvalue lambda of the Hessian of the printed loss there (central "
-        f"differences of the verified gradient), and the product {step_on_mean:g} * lambda: "
+        f"differences of the verified gradient), and the product {step:g} * lambda: "
         "above 2, gradient descent with that step is repelled from the minimum along that "
         "direction, so it cannot settle there (predicted: oscillates). Last, how far the "
         "final printed loss is above that minimum.",
@@ -229,7 +200,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
                 "rises",
                 "range",
                 "lambda at the minimum",
-                f"{step_on_mean:g} * lambda",
+                f"{step:g} * lambda",
                 "predicted",
                 "observed",
                 "above scipy's minimum",
@@ -237,45 +208,50 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
             rows,
         ),
     )
-    if controls:
-        step = CONTROL_RATE * SAMPLES
-        rows = [
-            [
-                run.hidden,
-                f"{run.printed[-1]:.6f}",
-                run.rises,
-                f"{run.curvature:.3f}",
-                f"{step * run.curvature:.2f}",
-                "oscillates" if run.predicted(step) else "can settle",
-                "oscillates" if run.oscillates else "descends",
-                f"{run.printed[-1] - run.optimum.analytic.loss / SAMPLES:.2e}",
-            ]
-            for run in controls
+
+
+def _controls(out: Report, controls: list[Run]) -> None:
+    if not controls:
+        return
+    step = CONTROL_RATE * SAMPLES
+    rows = [
+        [
+            run.hidden,
+            f"{run.printed[-1]:.6f}",
+            run.rises,
+            f"{run.curvature:.3f}",
+            f"{step * run.curvature:.2f}",
+            "oscillates" if run.predicted(step) else "can settle",
+            "oscillates" if run.oscillates else "descends",
+            f"{run.printed[-1] - run.optimum.analytic.loss / SAMPLES:.2e}",
         ]
-        control_agree = sum(run.predicted(step) == run.oscillates for run in controls)
-        out.add(
-            f"The sizes that oscillate, again with lr = {CONTROL_RATE} on the sum (step "
-            f"{step:g} on the printed loss), judged the same way (each run may end near "
-            "another minimum, with its own curvature):",
-            table(
-                [
-                    "hidden",
-                    "final printed loss",
-                    f"rises in the last {TAIL}",
-                    "lambda at the minimum",
-                    f"{step:g} * lambda",
-                    "predicted",
-                    "observed",
-                    "above scipy's minimum",
-                ],
-                rows,
-            ),
-            f"Predicted and observed agree for {control_agree} of {len(controls)}: where the "
-            "smaller step brings the product below 2 the oscillation stops, where the "
-            "minimum is sharper still it goes on.",
-        )
-    out.figure("loss.png", _curves(runs), "Printed loss per hidden size.")
-    out.figure("boundaries.png", _boundaries(runs, X, y), "Decision boundaries after training.")
+        for run in controls
+    ]
+    control_agree = sum(run.predicted(step) == run.oscillates for run in controls)
+    out.add(
+        f"The sizes that oscillate, again with lr = {CONTROL_RATE} on the sum (step "
+        f"{step:g} on the printed loss), judged the same way (each run may end near "
+        "another minimum, with its own curvature):",
+        table(
+            [
+                "hidden",
+                "final printed loss",
+                f"rises in the last {TAIL}",
+                "lambda at the minimum",
+                f"{step:g} * lambda",
+                "predicted",
+                "observed",
+                "above scipy's minimum",
+            ],
+            rows,
+        ),
+        f"Predicted and observed agree for {control_agree} of {len(controls)}: where the "
+        "smaller step brings the product below 2 the oscillation stops, where the "
+        "minimum is sharper still it goes on.",
+    )
+
+
+def _scipy(out: Report, runs: list[Run]) -> None:
     agreeing = [run.hidden for run in runs if run.optimum.agree]
     out.add(
         "## Where scipy says the optimum is",
@@ -302,6 +278,64 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
             "a minimum) steer elsewhere. The printed losses (sum / N) they reach:",
             table(["hidden", "hand-written gradient", "finite differences", "distance"], rows),
         )
+
+
+def _run_numbers(run: Run, step: float) -> dict[str, object]:
+    return {
+        "final_printed_loss": float(run.printed[-1]),
+        "rises_in_tail": run.rises,
+        "curvature": run.curvature,
+        "oscillates": run.oscillates,
+        "predicted_to_oscillate": run.predicted(step),
+    }
+
+
+def _train_all(steps: int, hidden_sizes: tuple[int, ...], X, y) -> tuple[list[Run], list[Run]]:
+    """Train every size, then the oscillating ones again at the control rate."""
+    # The sizes are independent: train them side by side (results do not depend on order).
+    with ProcessPoolExecutor() as pool:
+
+        def run_all(sizes: list[int], lr: float) -> list[Run]:
+            count = len(sizes)
+            return list(
+                pool.map(_run, sizes, [steps] * count, [lr] * count, [X] * count, [y] * count)
+            )
+
+        runs = run_all(list(hidden_sizes), LEARNING_RATE)
+        controls = run_all([run.hidden for run in runs if run.oscillates], CONTROL_RATE)
+    return runs, controls
+
+
+def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> Report:
+    """Reproduce the tutorial, then train every hidden size and measure the oscillation."""
+    X, y = data.moons(SAMPLES, NOISE, seed=SEED)
+    out = Report("moons", "Seed 001: a one-hidden-layer network on the moons")
+    start = MLP(2, 3, 2, activation="tanh", output="softmax", l2=L2, reduction="sum")
+    verified = verify(start, X, y)
+    convention = _convention_check(X, y)
+    runs, controls = _train_all(steps, hidden_sizes, X, y)
+    step_on_mean = LEARNING_RATE * SAMPLES
+    oscillating = [run.hidden for run in runs if run.oscillates]
+    explained = sum(run.predicted(step_on_mean) == run.oscillates for run in runs)
+    three = next((run for run in runs if run.hidden == 3), None)
+    reproduced = three is not None and all(
+        abs(three.printed[step] - printed) <= 5e-7
+        for step, printed in TUTORIAL_PRINTS.items()
+        if step < steps
+    )
+    out.summary = (
+        f"the tutorial's printed losses {'reproduced' if reproduced else 'NOT reproduced'}; "
+        f"with its convention (step {step_on_mean:g} on the mean loss) gradient descent "
+        f"oscillates for hidden sizes {oscillating or 'none'}, as the curvature at the "
+        f"minimum predicts for {explained} of {len(runs)} sizes."
+    )
+    _tutorial(out, verified, three, steps)
+    _convention(out, convention, step_on_mean)
+    _sizes(out, runs, steps, step_on_mean)
+    _controls(out, controls)
+    out.figure("loss.png", _curves(runs), "Printed loss per hidden size.")
+    out.figure("boundaries.png", _boundaries(runs, X, y), "Decision boundaries after training.")
+    _scipy(out, runs)
     out.numbers = {
         "samples": SAMPLES,
         "noise": NOISE,
@@ -314,12 +348,8 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
         "runs": {
             str(run.hidden): {
                 "printed_loss_every_1000": [float(v) for v in run.printed[::1000]],
-                "final_printed_loss": float(run.printed[-1]),
-                "rises_in_tail": run.rises,
                 "tail_range": run.tail_range,
-                "curvature": run.curvature,
-                "oscillates": run.oscillates,
-                "predicted_to_oscillate": run.predicted(step_on_mean),
+                **_run_numbers(run, step_on_mean),
                 "scipy": optimum_numbers(run.optimum),
             }
             for run in runs
@@ -327,14 +357,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
         "prediction_matches": explained,
         "control_learning_rate": CONTROL_RATE,
         "controls": {
-            str(run.hidden): {
-                "final_printed_loss": float(run.printed[-1]),
-                "rises_in_tail": run.rises,
-                "curvature": run.curvature,
-                "oscillates": run.oscillates,
-                "predicted_to_oscillate": run.predicted(CONTROL_RATE * SAMPLES),
-            }
-            for run in controls
+            str(run.hidden): _run_numbers(run, CONTROL_RATE * SAMPLES) for run in controls
         },
     }
     return out
