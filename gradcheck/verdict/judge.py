@@ -100,7 +100,10 @@ def judge(
     scale = max(abs(analytic), abs(estimate.value))
     reason = None
     if not np.isfinite(estimate.value):
-        reason = "forward gave no finite values on either side at any step tried"
+        reason = (
+            "no step gave a usable difference (forward not finite on a side, or the "
+            "differences diverging, at every step tried)"
+        )
     elif estimate.truncation > max(UNINFORMATIVE * scale, allowance):
         # The steps never got fine enough for this function here (a singularity
         # closer than the finest of them): agreement would prove nothing. A kink the
@@ -113,14 +116,11 @@ def judge(
             f"{estimate.truncation:.1e} against a derivative of size {scale:.1e})"
         )
     if reason is not None:
-        nan = float("nan")
         return Verdict(
             status=Status.UNVERIFIED,
             analytic=analytic,
-            numeric=nan,
+            numeric=float("nan"),
             tolerance=allowed,
-            low=nan,
-            high=nan,
             reason=reason,
         )
     value = estimate.value
