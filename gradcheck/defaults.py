@@ -65,6 +65,14 @@ MAX_STEP_GROWTH = 10.0
 #: One-sided derivatives that differ by more than this many error estimates mark a kink.
 KINK_SIGNIFICANCE = 4.0
 
+#: A pass needs a tolerance below this fraction of the derivative's scale (its size, or
+#: its input's root-mean-square gradient where larger): an agreement within a wider
+#: tolerance proves nothing, and the element is ``Status.UNVERIFIED``.
+INFORMATIVE = 1e-3
+#: A ladder that cannot resolve a derivative because rounding swamps its steps is tried
+#: again from this step (relative to the probe's scale) downwards.
+ESCALATION_TOP = 1.0
+
 #: ``mode="auto"`` checks every element up to this many, and uses projections above.
 AUTO_FULL_LIMIT = 4096
 

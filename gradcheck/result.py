@@ -53,6 +53,10 @@ class Verdict:
         The subgradient interval at a kink; both equal ``numeric`` elsewhere.
     reason : str or None
         Why an unverified probe could not be resolved.
+    scale : float
+        The derivative's scale the tolerance was measured against: the larger of
+        ``|analytic|`` and its input's root-mean-square gradient (of the directional
+        derivative's terms, for a direction).
     """
 
     status: Status
@@ -63,6 +67,7 @@ class Verdict:
     low: float = float("nan")
     high: float = float("nan")
     reason: str | None = None
+    scale: float = float("nan")
 
     @property
     def passed(self) -> bool:
@@ -85,6 +90,28 @@ class Verdict:
         if self.error == 0.0:
             return 0.0
         return self.error / abs(self.numeric) if self.numeric != 0.0 else float("inf")
+
+    @property
+    def resolution(self) -> float:
+        """The smallest error in the analytic value this verdict was sure to catch.
+
+        ``analytic + e`` would have disagreed with the same estimate by more than the
+        tolerance for any ``|e|`` above ``tolerance + error`` (above ``tolerance`` plus
+        the distance to the far end of ``[low, high]`` at a kink, where a subgradient
+        moved within the interval is still a subgradient). nan when unverified.
+        """
+        if self.unverified:
+            return float("nan")
+        if self.kink:
+            return self.tolerance + max(self.analytic - self.low, self.high - self.analytic)
+        return self.tolerance + self.error
+
+    @property
+    def sensitivity(self) -> float:
+        """:attr:`resolution` relative to :attr:`scale` (0 for a zero scale)."""
+        if not self.scale > 0.0:
+            return 0.0 if self.scale == 0.0 else float("nan")
+        return self.resolution / self.scale
 
     @property
     def margin(self) -> float:
@@ -159,6 +186,15 @@ class CheckResult:
         over the findings that were resolved.
     max_abs_error_at, max_rel_error_at : str
         Where they occur.
+    sensitivity : float
+        What the passes certify: the smallest single-entry error, relative to the
+        derivative's scale, that every passing smooth element would have caught (the
+        largest :attr:`Verdict.sensitivity` among them). In fast mode, also the
+        relative error of an entry of typical size that the random directions catch
+        with probability ``1 - FAST_TARGET_MISS``. nan when nothing smooth passed.
+        Elements at kinks are judged by the subgradient rule and not counted.
+    sensitivity_at : str
+        The element (or ``"random directions"``) that sets it.
     forward_calls, backward_calls : int
         Evaluations spent, the contract checks included.
     miss_probability : float or None
@@ -196,6 +232,8 @@ class CheckResult:
     max_abs_error_at: str
     max_rel_error: float
     max_rel_error_at: str
+    sensitivity: float
+    sensitivity_at: str
     forward_calls: int
     backward_calls: int
     miss_probability: float | None

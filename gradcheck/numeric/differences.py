@@ -101,26 +101,24 @@ class _Rung:
     sigma: float
 
 
+def _rung(evaluate: Evaluate, step: float, base: float, noise: Noise) -> _Rung:
+    up, step_up = evaluate(step)
+    down, step_down = evaluate(-step)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a step lost to rounding
+        plus = np.float64(up - base) / step_up
+        minus = np.float64(base - down) / -step_down
+        centre = np.float64(up - down) / (step_up - step_down)
+    return _Rung(
+        step=step,
+        plus=float(plus),
+        minus=float(minus),
+        central=float(centre),
+        sigma=noise.at(base, up, down) if np.isfinite(up + down) else noise.sigma,
+    )
+
+
 def _rungs(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> list[_Rung]:
-    rungs = []
-    for k in range(LADDER_RUNGS):
-        step = first_step / LADDER_RATIO**k
-        up, step_up = evaluate(step)
-        down, step_down = evaluate(-step)
-        with np.errstate(divide="ignore", invalid="ignore"):  # a step lost to rounding
-            plus = np.float64(up - base) / step_up
-            minus = np.float64(base - down) / -step_down
-            centre = np.float64(up - down) / (step_up - step_down)
-        rungs.append(
-            _Rung(
-                step=step,
-                plus=float(plus),
-                minus=float(minus),
-                central=float(centre),
-                sigma=noise.at(base, up, down) if np.isfinite(up + down) else noise.sigma,
-            )
-        )
-    return rungs
+    return [_rung(evaluate, first_step / LADDER_RATIO**k, base, noise) for k in range(LADDER_RUNGS)]
 
 
 def _extrapolate(fine: float, coarse: float, order: int) -> float:
@@ -263,7 +261,8 @@ def _kink(
     """Return the kink (low, high, error) the finest steps confirm, and the last one seen.
 
     Going from coarse to fine steps, a disagreement significant at two consecutive
-    rungs marks a kink; a finer rung that could have seen that jump (its own error
+    rungs marks a kink, bounded at the second of them (finer rungs that agree add only
+    rounding noise); a finer rung that could have seen that jump (its own error
     threshold is below it) but shows agreement cancels it: the coarse steps merely
     straddled a nearby kink. Rungs too noisy to tell either way are passed over.
     """
@@ -280,7 +279,7 @@ def _kink(
         disagreement = abs(plus2 - minus2)
         if disagreement > threshold:
             streak += 1
-            if streak >= 2:
+            if streak == 2:  # confirmed: the coarsest confirming rung is the least noisy
                 bounds = (rung.plus, rung.minus, plus2, minus2)
                 found, jump = (min(bounds), max(bounds), rounding), disagreement
                 seen = found
@@ -289,3 +288,29 @@ def _kink(
             if found is not None and threshold < jump:
                 found = None
     return found, seen
+
+
+def straddle(evaluate: Evaluate, step: float, base: float, noise: Noise) -> Estimate:
+    """Bound phi'(0) by one-sided differences at ``step`` and ``step / 2``, as at a kink.
+
+    For a point closer to a kink than any step that resolves it: one side's
+    differences see only the smooth piece the point lies on, the other's mix both
+    pieces, so the derivative lies between the two one-sided values, widened by the
+    clean side's first-order truncation (estimated by the change from ``step`` to
+    ``step / 2``, doubled) and by rounding. A subgradient estimate, 4 evaluations.
+    """
+    coarse, fine = (_rung(evaluate, step / LADDER_RATIO**k, base, noise) for k in range(2))
+    sides = [(coarse.plus, fine.plus), (coarse.minus, fine.minus)]
+    if not all(np.isfinite(a) and np.isfinite(b) for a, b in sides):
+        return Estimate(value=float("nan"), error=float("inf"), evaluations=4)
+    truncation = max(2.0 * abs(a - b) for a, b in sides)
+    rounding = _ONE_SIDED_NOISE * fine.sigma / fine.step
+    low, high = min(fine.plus, fine.minus), max(fine.plus, fine.minus)
+    return Estimate(
+        value=(low + high) / 2.0,
+        error=TRUNCATION_SAFETY * truncation + NOISE_SAFETY * rounding,
+        evaluations=4,
+        kink=True,
+        low=low,
+        high=high,
+    )

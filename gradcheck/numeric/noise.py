@@ -35,14 +35,22 @@ ECNOISE_MAX_SPACING = 1e-4
 #: irrational ratio): rounding can alias with one spacing (an input on a dyadic grid, the
 #: run's points rounding in step) and look smooth; the larger estimate of the two counts.
 ECNOISE_SECOND_SPACING = (np.sqrt(5.0) - 1.0) / 2.0
+#: ECnoise runs reach at most this fraction of an element's declared kink distance.
+ECNOISE_KINK_FRACTION = 1e-3
 #: ECnoise: three consecutive orders must agree within this factor.
 ECNOISE_AGREEMENT = 4.0
 #: Random directions along which phi's noise is measured (on both sides); the smallest
 #: estimate wins, so that a kink crossed by one run does not inflate every tolerance.
 NOISE_DIRECTIONS = 2
-#: The analytic noise measurement moves the inputs by this much (relative to their
-#: scale): enough to change every rounding, too little to cross most kinks.
+#: The analytic noise measurement moves the inputs by this much relative to their size
+#: (to 1 for an exact zero): enough to change every rounding, too little to cross most
+#: kinks.
 ANALYTIC_SPACING = 1e-10
+#: ... and at most this fraction of the declared kink distance: near a pole, the
+#: gradient's curvature over a wider shift would pass for rounding noise.
+ANALYTIC_KINK_FRACTION = 1e-6
+#: Second differences of the analytic gradient per element; the largest counts.
+ANALYTIC_SAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -196,11 +204,13 @@ def _run(
     phi: Phi, direction: list[np.ndarray], distances: Sequence[np.ndarray], spacing: float
 ) -> np.ndarray | None:
     """Return phi on ECnoise's run of points along ``direction``, or None if not finite."""
-    reach = spacing * (ECNOISE_INTERVALS + 1)
-    # The run stays within half of every declared kink distance, and starts one spacing
-    # away: a kink or pole at the point itself (relu at an exact zero) is not crossed.
+    reach = spacing * (ECNOISE_INTERVALS + 1) / ECNOISE_KINK_FRACTION
+    # The run stays within a small fraction of every declared kink distance (close to
+    # a pole, the smooth part's high differences would pass for noise), and starts one
+    # spacing away: a kink or pole at the point itself (relu at an exact zero) is not
+    # crossed.
     clipped = [
-        np.clip(d, -dist / (2 * reach), dist / (2 * reach))
+        np.clip(d, -dist / reach, dist / reach)
         for d, dist in zip(direction, distances, strict=True)
     ]
     values = np.array([phi.along(clipped, j * spacing)[0] for j in range(1, ECNOISE_INTERVALS + 2)])
@@ -210,6 +220,11 @@ def _run(
 #: The hand-written gradient at shifted inputs (one array per input, float64); raises
 #: a GradcheckError where it cannot be evaluated.
 GradientAt = Callable[[Sequence[np.ndarray]], Sequence[np.ndarray]]
+
+
+def shift_scales(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Return ``|x|``, or 1 where ``x`` is 0: the scale of the analytic noise shifts."""
+    return [np.where(x != 0, np.abs(x), 1.0).astype(np.float64) for x in inputs]
 
 
 def analytic_noise(
@@ -223,12 +238,14 @@ def analytic_noise(
 
     Where a gradient is a sum of terms that nearly cancel (a least-squares fit at its
     optimum), its rounding error is far larger than ``eps * |gradient|``. The second
-    difference ``g(x + d) + g(x - d) - 2 g(x)`` along a tiny random ``d`` (3 calls of
-    ``gradient_at``) is rounding noise with standard deviation ``sqrt(6) sigma``. Each
-    element gets the larger of its own and its input's median level. The steps stay
-    within half of any declared kink distance; an element whose gradient jumps across
-    an undeclared kink that close gets a large level, which only its smooth verdict
-    would use.
+    difference ``g(x + d) + g(x - d) - 2 g(x)`` along a tiny random ``d`` is rounding
+    noise with standard deviation ``sqrt(6) sigma``. Each element's level is the largest
+    of ``ANALYTIC_SAMPLES`` such differences (``2 * ANALYTIC_SAMPLES + 1`` calls of
+    ``gradient_at``): one sample alone is often far below sigma, and pooling samples
+    across elements would let one element's kink loosen its neighbours' tolerances.
+    The shifts stay within ``ANALYTIC_KINK_FRACTION`` of any declared kink distance; an
+    element whose gradient jumps across an undeclared kink that close gets a large
+    level, which only its own smooth verdict uses.
 
     Parameters
     ----------
@@ -237,9 +254,10 @@ def analytic_noise(
     inputs : sequence of numpy.ndarray
         The point, in the dtype the gradient is computed in.
     scales, distances : sequence of numpy.ndarray
-        Per-element step scales and declared kink distances.
+        Per-element shift scales (``|x|``, 1 where ``x`` is 0) and declared kink
+        distances.
     rng : numpy.random.Generator
-        Draws the shift.
+        Draws the shifts.
 
     Returns
     -------
@@ -247,24 +265,41 @@ def analytic_noise(
         Per input, the noise level of each element of the analytic gradient (zeros when
         the gradient cannot be evaluated at the nearby points).
     """
-    spacing = [
-        np.clip(ANALYTIC_SPACING * s * rng.standard_normal(s.shape), -d / 2, d / 2)
-        for s, d in zip(scales, distances, strict=True)
-    ]
     try:
-        sides = [
-            gradient_at(
-                [(x + sign * d).astype(x.dtype) for x, d in zip(inputs, spacing, strict=True)]
-            )
-            for sign in (1.0, -1.0)
-        ]
         centre = gradient_at(list(inputs))
+        samples = [
+            _second_difference(gradient_at, inputs, scales, distances, centre, rng)
+            for _ in range(ANALYTIC_SAMPLES)
+        ]
     except GradcheckError:  # the gradient is undefined nearby: an undeclared domain edge
         return [np.zeros(np.shape(x)) for x in inputs]
+    return [np.max(np.stack(levels), axis=0) for levels in zip(*samples, strict=True)]
+
+
+def _second_difference(
+    gradient_at: GradientAt,
+    inputs: Sequence[np.ndarray],
+    scales: Sequence[np.ndarray],
+    distances: Sequence[np.ndarray],
+    centre: Sequence[np.ndarray],
+    rng: np.random.Generator,
+) -> list[np.ndarray]:
+    """Return ``|g(x + d) + g(x - d) - 2 g(x)| / sqrt(6)`` for one random shift ``d``."""
+    shift = [
+        np.clip(
+            ANALYTIC_SPACING * s * rng.standard_normal(s.shape),
+            -ANALYTIC_KINK_FRACTION * d,
+            ANALYTIC_KINK_FRACTION * d,
+        )
+        for s, d in zip(scales, distances, strict=True)
+    ]
+    plus, minus = (
+        gradient_at([(x + sign * d).astype(x.dtype) for x, d in zip(inputs, shift, strict=True)])
+        for sign in (1.0, -1.0)
+    )
     levels = []
-    for plus, minus, middle in zip(*sides, centre, strict=True):
-        with np.errstate(invalid="ignore"):
-            own = np.abs(plus + minus - 2.0 * middle) / sqrt(6.0)
-        own = np.where(np.isfinite(own), own, 0.0)
-        levels.append(np.maximum(own, float(np.median(own))))
+    for up, down, middle in zip(plus, minus, centre, strict=True):
+        with np.errstate(invalid="ignore", over="ignore"):
+            own = np.abs(up + down - 2.0 * middle) / sqrt(6.0)
+        levels.append(np.where(np.isfinite(own), own, 0.0))
     return levels

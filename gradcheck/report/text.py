@@ -45,9 +45,11 @@ def _what_was_checked(result: CheckResult) -> str:
 def _headline(result: CheckResult) -> str:
     if not result.mismatches:
         first = result.unverified[0]
+        analytic = first.verdict.analytic
+        value = f" (analytic {analytic:.6g})" if np.isfinite(analytic) else ""
         return (
-            f"could not verify the gradient at {first.where}: {first.verdict.reason} "
-            f"(analytic {first.verdict.analytic:.6g}); nothing failed, nothing was proved there"
+            f"could not verify the gradient at {first.where}: {first.verdict.reason}"
+            f"{value}; nothing failed, nothing was proved there"
         )
     first = result.mismatches[0]
     v = first.verdict
@@ -102,6 +104,11 @@ def summary(result: CheckResult) -> str:
         f"max abs error {result.max_abs_error:.2e} at {result.max_abs_error_at}, "
         f"max rel error {result.max_rel_error:.2e} at {result.max_rel_error_at}"
     )
+    if np.isfinite(result.sensitivity):
+        text += (
+            f"; would have caught any single-entry error above {result.sensitivity:.0e} "
+            f"relative (worst {result.sensitivity_at})"
+        )
     if result.at_kinks:
         text += f"; {len(result.at_kinks)} at kinks (subgradient verdict)"
     if result.miss_probability is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck.defaults import REPORT_TOP
-from gradcheck.result import CheckResult, Finding, Location, Status
+from gradcheck.result import CheckResult, Finding, Location, Status, Verdict
 from gradcheck.verdict.diagnose import diagnose, unverified_hint
 from gradcheck.verdict.outcome import Outcome
 from gradcheck.verdict.plan import CheckPlan
@@ -49,6 +49,20 @@ def _extreme(findings: Sequence[Finding], key: str) -> tuple[float, str]:
     return best, where
 
 
+def _sensitivity(findings: Sequence[Finding], outcome: Outcome) -> tuple[float, str]:
+    """Return the worst sensitivity of the passing smooth verdicts, and where it is."""
+    worst, where = float("nan"), "-"
+    for finding in findings:
+        verdict = finding.verdict
+        if finding.location is None or not verdict.passed or verdict.kink:
+            continue
+        if not worst >= verdict.sensitivity:
+            worst, where = verdict.sensitivity, finding.where
+    if outcome.sensitivity is not None and not worst >= outcome.sensitivity:
+        worst, where = outcome.sensitivity, "random directions"
+    return worst, where
+
+
 def _hint(
     context: Context,
     mismatches: Sequence[Finding],
@@ -77,6 +91,21 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
         Finding(f"random direction {k}", None, verdict)
         for k, verdict in enumerate(outcome.directions)
     ]
+    if outcome.unreached is not None:
+        nan = float("nan")
+        findings.append(
+            Finding(
+                "random directions",
+                None,
+                Verdict(
+                    status=Status.UNVERIFIED,
+                    analytic=nan,
+                    numeric=nan,
+                    tolerance=nan,
+                    reason=outcome.unreached,
+                ),
+            )
+        )
     numeric = [np.full(shape, np.nan) for shape in context.plan.shapes]
     for which, index, verdict in outcome.elements:
         location = _location(context, which, index)
@@ -88,6 +117,7 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
     status = Status.FAIL if mismatches else Status.UNVERIFIED if unverified else Status.PASS
     max_abs, max_abs_at = _extreme(findings, "error")
     max_rel, max_rel_at = _extreme(findings, "relative_error")
+    sensitivity, sensitivity_at = _sensitivity(findings, outcome)
     return CheckResult(
         status=status,
         mode=mode,
@@ -102,6 +132,8 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
         max_abs_error_at=max_abs_at,
         max_rel_error=max_rel,
         max_rel_error_at=max_rel_at,
+        sensitivity=sensitivity,
+        sensitivity_at=sensitivity_at,
         forward_calls=context.forward_calls,
         backward_calls=context.backward_calls,
         miss_probability=outcome.miss_probability,

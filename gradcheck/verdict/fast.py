@@ -26,7 +26,7 @@ from gradcheck.defaults import (
     FAST_TARGET_MISS,
 )
 from gradcheck.numeric.phi import random_direction
-from gradcheck.result import Verdict
+from gradcheck.result import Status, Verdict
 from gradcheck.verdict.full import check_element
 from gradcheck.verdict.judge import Judge
 from gradcheck.verdict.outcome import Outcome
@@ -55,7 +55,16 @@ def probe_along(judge: Judge, plan: CheckPlan, direction: Sequence[np.ndarray]) 
 
     allowance = plan.directional_allowance(direction)
     step = min(BASE_STEP, cap / 2.0)
-    return judge.verdict(evaluate, analytic, step, cap=cap, cheap=False, allowance=allowance)
+    return judge.verdict(
+        evaluate,
+        analytic,
+        step,
+        cap=cap,
+        cheap=False,
+        allowance=allowance,
+        magnitude=plan.directional_magnitude(direction),
+        scale=1.0,
+    )
 
 
 def probe_random(
@@ -70,6 +79,32 @@ def _miss_bound(tolerance: float, count: int, reference: float) -> float:
     if reference <= 0.0:
         return 1.0
     return min(1.0, sqrt(2.0 / pi) * tolerance * sqrt(count) / reference)
+
+
+def sensitivity(tolerances: Sequence[float], count: int, typical: float) -> float:
+    """Return the relative error of one typical entry caught with ``FAST_TARGET_MISS``.
+
+    The smallest factor ``r`` such that an entry of size ``typical`` (the scaled
+    gradient's root mean square) wrong by ``1 + r`` passes every direction with
+    probability at most ``FAST_TARGET_MISS``; inf when no factor reaches it.
+    """
+    if typical <= 0.0 or not tolerances:
+        return float("inf")
+    # log miss(r) = sum_k min(0, log(c_k / r)): decreasing in r, solved on log r.
+    logs = np.log(
+        np.maximum(
+            [sqrt(2.0 / pi) * t * sqrt(count) / typical for t in tolerances], np.finfo(float).tiny
+        )
+    )
+    target = np.log(FAST_TARGET_MISS)
+    low, high = -40.0, 40.0
+    for _ in range(60):
+        middle = (low + high) / 2.0
+        if np.sum(np.minimum(0.0, logs - middle)) <= target:
+            high = middle
+        else:
+            low = middle
+    return float(np.exp(high)) if high < 40.0 else float("inf")
 
 
 class Fast:
@@ -89,20 +124,38 @@ class Fast:
             return Outcome(elements=judged, miss_probability=0.0)
 
         scaled = plan.flat([g * s for g, s in zip(plan.gradients, plan.scales, strict=True)])[free]
-        reference = FAST_REFERENCE_ERROR * float(np.sqrt(np.mean(scaled**2)))
+        typical = float(np.sqrt(np.mean(scaled**2)))
+        reference = FAST_REFERENCE_ERROR * typical
         support = plan.masks(free)
         directions: list[Verdict] = []
         miss = 1.0
         while len(directions) < FAST_MAX_PROBES:
             verdict = probe_random(judge, plan, rng, support)
             directions.append(verdict)
-            if not verdict.passed:
+            if verdict.status is Status.FAIL:
                 found = _bisect(judge, plan, rng, free)
                 return Outcome(elements=judged + found, directions=directions, unlocated=not found)
+            if verdict.unverified:
+                break
             miss *= _miss_bound(verdict.tolerance, free.size, reference)
             if len(directions) >= FAST_MIN_PROBES and miss <= FAST_TARGET_MISS:
                 break
-        return Outcome(elements=judged, directions=directions, miss_probability=miss)
+        passing = [v.tolerance for v in directions if v.passed]
+        unreached = None
+        if miss > FAST_TARGET_MISS:
+            unreached = (
+                f"after {len(directions)} random directions an entry of typical size wrong "
+                f"by {FAST_REFERENCE_ERROR:.0e} could still have been missed with "
+                f"probability {miss:.1e} (the target is {FAST_TARGET_MISS:.0e}): the "
+                "directions' tolerances are too wide for these elements"
+            )
+        return Outcome(
+            elements=judged,
+            directions=directions,
+            miss_probability=miss,
+            sensitivity=sensitivity(passing, free.size, typical),
+            unreached=unreached,
+        )
 
 
 def _bisect(

@@ -25,6 +25,9 @@ def check_element(judge: Judge, plan: CheckPlan, which: int, index: int) -> Verd
         cap=cap,
         cheap=not on_kink,
         allowance=plan.allowance(which, index),
+        magnitude=plan.magnitude(which, index),
+        scale=float(plan.scales[which].flat[index]),
+        size=float(plan.sizes[which].flat[index]),
     )
 
 

@@ -27,12 +27,20 @@ class Outcome:
         failed.
     unlocated : bool
         A direction failed but no single element was found wrong.
+    sensitivity : float or None
+        Fast mode: the relative error of one entry of typical size that the passing
+        directions catch with probability at least ``1 - FAST_TARGET_MISS``.
+    unreached : str or None
+        Fast mode: why the directions could not reach the miss target (then nothing
+        about the free elements is certified).
     """
 
     elements: list[tuple[int, int, Verdict]]
     directions: list[Verdict] = field(default_factory=list)
     miss_probability: float | None = None
     unlocated: bool = False
+    sensitivity: float | None = None
+    unreached: str | None = None
 
 
 class Mode(Protocol):

@@ -19,6 +19,14 @@ def element_scales(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.maximum(np.abs(x), STEP_SCALE_FLOOR) for x in inputs]
 
 
+def _rms(values: np.ndarray) -> float:
+    """Root mean square, without overflow for values near the float maximum."""
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if largest == 0.0 or not np.isfinite(largest):
+        return largest
+    return largest * float(np.sqrt(np.mean((values / largest) ** 2)))
+
+
 @dataclass(frozen=True)
 class CheckPlan:
     """The inputs' elements, numbered 0..n-1 across all inputs in order.
@@ -27,6 +35,8 @@ class CheckPlan:
     ----------
     shapes : tuple of tuple of int
         Shape of each input.
+    sizes : list of numpy.ndarray
+        ``|x|``.
     scales : list of numpy.ndarray
         ``max(|x|, STEP_SCALE_FLOOR)``: the size of a step is relative to this.
     distances : list of numpy.ndarray
@@ -40,15 +50,20 @@ class CheckPlan:
         by one-sided differences at ``BASE_STEP * scale``.
     analytic_noise : list of numpy.ndarray
         Measured rounding noise of each element of the analytic gradient.
+    typical : list of float
+        Each input's root-mean-square gradient (the whole gradient's where an input's is
+        zero): an element's derivative scale is the larger of its own size and this.
     """
 
     shapes: tuple[tuple[int, ...], ...]
+    sizes: list[np.ndarray]
     scales: list[np.ndarray]
     distances: list[np.ndarray]
     gradients: list[np.ndarray]
     steps: list[np.ndarray]
     on_kink: list[np.ndarray]
     analytic_noise: list[np.ndarray]
+    typical: list[float]
 
     @classmethod
     def build(
@@ -65,14 +80,18 @@ class CheckPlan:
             step < MIN_STEP_ULPS * np.spacing(np.abs(x))
             for step, x in zip(steps, inputs, strict=True)
         ]
+        overall = _rms(np.concatenate([np.ravel(g) for g in gradients]))
+        typical = [_rms(np.ravel(g)) or overall for g in gradients]
         return cls(
             shapes=tuple(x.shape for x in inputs),
+            sizes=[np.abs(x) for x in inputs],
             scales=scales,
             distances=list(distances),
             gradients=list(gradients),
             steps=steps,
             on_kink=on_kink,
             analytic_noise=list(analytic_noise),
+            typical=typical,
         )
 
     @property
@@ -107,6 +126,21 @@ class CheckPlan:
     def allowance(self, which: int, index: int) -> float:
         """Return the tolerance allowed for one element's analytic rounding."""
         return NOISE_SAFETY * float(self.analytic_noise[which].flat[index])
+
+    def magnitude(self, which: int, index: int) -> float:
+        """Return the scale of one element's derivative: its size or its input's typical size."""
+        return max(abs(float(self.gradients[which].flat[index])), self.typical[which])
+
+    def directional_magnitude(self, direction: Sequence[np.ndarray]) -> float:
+        """Return the scale of ``<gradient, direction>``: the norm of its terms."""
+        return float(
+            np.sqrt(
+                sum(
+                    float(np.sum((g * d) ** 2))
+                    for g, d in zip(self.gradients, direction, strict=True)
+                )
+            )
+        )
 
     def directional_allowance(self, direction: Sequence[np.ndarray]) -> float:
         """Return the analytic rounding allowed for ``<gradient, direction>``."""

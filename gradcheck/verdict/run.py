@@ -7,7 +7,7 @@ import numpy as np
 from gradcheck.contract.calls import GradientAt, evaluate_contract
 from gradcheck.contract.inputs import Request
 from gradcheck.defaults import NUMERIC_EPS
-from gradcheck.numeric.noise import analytic_noise
+from gradcheck.numeric.noise import analytic_noise, shift_scales
 from gradcheck.numeric.phi import Phi
 from gradcheck.report.text import reproduce_line
 from gradcheck.result import CheckResult
@@ -16,7 +16,7 @@ from gradcheck.verdict.fast import Fast
 from gradcheck.verdict.full import Full
 from gradcheck.verdict.judge import Judge, Tolerance
 from gradcheck.verdict.outcome import Mode
-from gradcheck.verdict.plan import CheckPlan, element_scales
+from gradcheck.verdict.plan import CheckPlan
 
 #: The modes by name; ``Options.mode`` is always one of them.
 MODES: dict[str, Mode] = {mode.name: mode for mode in (Full(), Fast())}
@@ -31,10 +31,10 @@ def run(request: Request) -> CheckResult:
         request.backward, inputs, evaluation.cotangent.astype(evaluation.output.dtype)
     )
     noise = analytic_noise(
-        gradient_at, inputs.given, element_scales(inputs.numeric), request.distances, rng
+        gradient_at, inputs.given, shift_scales(inputs.numeric), request.distances, rng
     )
     plan = CheckPlan.build(inputs.numeric, request.distances, evaluation.gradients, noise)
-    tolerance = Tolerance.for_check(inputs.dtype, options.atol, options.rtol, evaluation.gradients)
+    tolerance = Tolerance.for_check(inputs.dtype, options.atol, options.rtol)
     phi = Phi(request.forward, inputs.numeric, evaluation.cotangent)
     floor = NUMERIC_EPS * float(np.sum(np.abs(evaluation.cotangent * evaluation.output)))
     judge = Judge(phi, tolerance, plan.scales, plan.distances, floor, rng)

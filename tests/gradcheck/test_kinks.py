@@ -132,24 +132,33 @@ def test_steps_never_cross_a_declared_kink():
 
 def test_undeclared_domain_edge_too_close_to_resolve_is_unverified_with_advice_to_declare_it():
     def forward(x):
-        return np.sqrt(x)
+        return np.sqrt(x - 1.0)
 
     def backward(x, grad_output):
-        return grad_output * 0.5 / np.sqrt(x)
+        return grad_output * 0.5 / np.sqrt(x - 1.0)
 
+    x = np.array([1.0 + 1e-13, 2.0])  # the edge closer than any step of the ladder
     with np.errstate(invalid="ignore"):
-        result = gradcheck.compare(forward, backward, np.array([1e-9, 1.0]))
+        result = gradcheck.compare(forward, backward, x)
         assert result.status is Status.UNVERIFIED and not result.passed
         assert result.mismatches == ()
         assert [f.where for f in result.unverified] == ["x[0]"]
         assert result.unverified[0].verdict.reason
         assert "kink_distance" in result.hint
         with pytest.raises(GradientUnverified, match="could not verify the gradient at x\\[0\\]"):
-            gradcheck.check(forward, backward, np.array([1e-9, 1.0]))
-        declared = gradcheck.check(
-            forward, backward, np.array([1e-9, 1.0]), kink_distance=lambda x: x
-        )
+            gradcheck.check(forward, backward, x)
+        declared = gradcheck.check(forward, backward, x, kink_distance=lambda x: x - 1.0)
         assert declared.status is Status.PASS
+
+
+@pytest.mark.parametrize("x", [1e-9, 1e-13])
+def test_an_undeclared_edge_the_finer_ladders_resolve_is_verified_both_ways(x):
+    """sqrt at 1e-9 (finer steps) and 1e-13 (steps relative to x): a pass, and a 10% bug."""
+    with np.errstate(invalid="ignore"):
+        right = gradcheck.check(np.sqrt, lambda x, g: g * 0.5 / np.sqrt(x), np.array([x, 2.0]))
+        wrong = gradcheck.compare(np.sqrt, lambda x, g: g * 0.55 / np.sqrt(x), np.array([x, 2.0]))
+    assert right.sensitivity < 1e-3
+    assert {f.where for f in wrong.mismatches} == {"x[0]", "x[1]"}
 
 
 @pytest.mark.parametrize("x", [1e-5, -1e-5, 1e-6, 1e-3, 1.0, 1e3])
@@ -194,14 +203,28 @@ def test_sigmoid_with_a_wrong_derivative_fails_at_moderate_inputs():
     assert not gradcheck.compare(sigmoid, backward, np.array([-2.0, 0.5])).passed
 
 
+def sum_of_squares(x):
+    return np.sum(x**2)
+
+
+def sum_of_squares_backward(x, grad_output):
+    return 2.0 * x * grad_output
+
+
 def test_large_magnitudes_pass():
-    def forward(x):
-        return np.sum(x**2)
+    gradcheck.check(sum_of_squares, sum_of_squares_backward, np.array([1e150, -3e149, 2e149]))
 
-    def backward(x, grad_output):
-        return 2.0 * x * grad_output
 
-    gradcheck.check(forward, backward, np.array([1e150, -3e149, 1e-150]))
+def test_a_tiny_element_next_to_huge_ones_is_not_verified_and_its_bug_not_passed():
+    """Its derivative (2e-150) moves phi (1e300) by far less than phi's rounding."""
+    x = np.array([1e150, -3e149, 1e-150])
+    result = gradcheck.compare(sum_of_squares, sum_of_squares_backward, x)
+    assert [f.where for f in result.unverified] == ["x[2]"] and result.mismatches == ()
+
+    def wrong(x, grad_output):  # 2x wrong on the tiny element
+        return grad_output * x * np.array([2.0, 2.0, 4.0])
+
+    assert gradcheck.compare(sum_of_squares, wrong, x).status is Status.UNVERIFIED
 
 
 @given(
