@@ -70,8 +70,11 @@ def _hint(
     numeric: Sequence[np.ndarray],
 ) -> str | None:
     if not mismatches:
-        located = [f.location for f in unverified if f.location is not None]
-        return unverified_hint(located[0].name if located else None) if unverified else None
+        if not unverified:
+            return None
+        first = next((f for f in unverified if f.location is not None), unverified[0])
+        name = first.location.name if first.location is not None else None
+        return unverified_hint(name, first.verdict.reason or "")
     failing = [np.zeros(g.shape, dtype=bool) for g in context.plan.gradients]
     for finding in mismatches:
         if finding.location is not None:

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from gradcheck.verdict.fast import UNREACHED
+from gradcheck.verdict.judge import SWAMPED
+
 #: Two gradients "match" when they agree to this relative accuracy.
 MATCH_RTOL = 1e-5
 #: Largest integer factor named as such.
@@ -135,9 +138,21 @@ def diagnose(
     )
 
 
-def unverified_hint(name: str | None) -> str:
+def unverified_hint(name: str | None, reason: str) -> str:
     """Return the hint of a check that failed nowhere but could not verify somewhere."""
     where = f"some elements of {name!r}" if name is not None else "some directions"
+    if name is None and reason.startswith(UNREACHED):
+        return (
+            "random projections cannot resolve single entries of this many elements: "
+            "check in full mode, or check the inputs (or blocks of them) one at a time."
+        )
+    if SWAMPED in reason:
+        return (
+            f"the derivatives of {where} move the output by less than its rounding: a "
+            "large constant or term in the output (1e12 + loss), outputs or inputs of "
+            "very different magnitudes side by side, or derivatives negligible beside "
+            "the others? Check those parts separately, or rescale."
+        )
     return (
         f"no numerical derivative converged for {where}: the function is not smooth at "
         "any step tried, so they could not be verified (an undeclared kink, pole or "

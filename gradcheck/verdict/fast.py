@@ -32,6 +32,8 @@ from gradcheck.verdict.judge import Judge
 from gradcheck.verdict.outcome import Outcome
 from gradcheck.verdict.plan import CheckPlan
 
+#: The start of the reason of a fast check that could not reach its miss target.
+UNREACHED = "after"
 #: A block that showed no error along one random direction gets this many in all.
 BLOCK_DIRECTIONS = 2
 
@@ -140,20 +142,22 @@ class Fast:
             miss *= _miss_bound(verdict.tolerance, free.size, reference)
             if len(directions) >= FAST_MIN_PROBES and miss <= FAST_TARGET_MISS:
                 break
-        passing = [v.tolerance for v in directions if v.passed]
+        reached = sensitivity([v.tolerance for v in directions if v.passed], free.size, typical)
         unreached = None
         if miss > FAST_TARGET_MISS:
             unreached = (
-                f"after {len(directions)} random directions an entry of typical size wrong "
+                f"{UNREACHED} {len(directions)} random directions an entry of typical size wrong "
                 f"by {FAST_REFERENCE_ERROR:.0e} could still have been missed with "
-                f"probability {miss:.1e} (the target is {FAST_TARGET_MISS:.0e}): the "
-                "directions' tolerances are too wide for these elements"
+                f"probability {miss:.1e} (the target is {FAST_TARGET_MISS:.0e}); they "
+                f"would catch one wrong by {reached:.1e} relative: too many elements "
+                "for the resolution of one directional derivative; mode='full' checks "
+                "each element"
             )
         return Outcome(
             elements=judged,
             directions=directions,
             miss_probability=miss,
-            sensitivity=sensitivity(passing, free.size, typical),
+            sensitivity=reached,
             unreached=unreached,
         )
 

@@ -30,6 +30,8 @@ from gradcheck.numeric.phi import Phi
 from gradcheck.result import Status, Verdict
 
 _SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
+#: The start of the reason of a probe whose every step drowned in phi's rounding.
+SWAMPED = "rounding noise in the forward's output swamps every step tried"
 #: An estimate whose truncation error exceeds half the derivative cannot even size it: it
 #: verifies nothing, and the element is reported as not verified rather than passed.
 UNINFORMATIVE = 0.5
@@ -184,7 +186,7 @@ def _unless_uninformative(
     elif estimate.truncation >= estimate.error - estimate.truncation:
         why = f"the differences had not settled (truncation estimate {estimate.truncation:.1e})"
     else:
-        why = "rounding noise in the forward's output swamps every step tried"
+        why = SWAMPED
     return replace(
         verdict,
         status=Status.UNVERIFIED,
