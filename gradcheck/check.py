@@ -24,6 +24,7 @@ def compare(
     seed: int = 0,
     kink_distance: Callable[..., object] | None = None,
     names: Sequence[str] | None = None,
+    nondet_tol: float | None = None,
 ) -> CheckResult:
     """Check a hand-written gradient and return the verdict without raising on it.
 
@@ -54,6 +55,12 @@ def compare(
     names : sequence of str, optional
         Input names for messages (default: an ``input_names`` attribute of
         ``forward``'s owner, else ``forward``'s parameter names).
+    nondet_tol : float, optional
+        How far two identical calls of ``forward`` or ``backward`` may differ, relative
+        to the largest value returned. By default ``NONDET_ROUNDINGS`` roundings of the
+        dtype: summation in an order that varies between calls (a graph walked through
+        a set, threaded BLAS) is accepted, randomness is not. ``0`` demands identical
+        results.
 
     Returns
     -------
@@ -89,6 +96,7 @@ def compare(
         seed=seed,
         kink_distance=kink_distance,
         names=names,
+        nondet_tol=nondet_tol,
     )
     result = run(request)
     tracer = declared("trace", forward, backward)
@@ -109,6 +117,7 @@ def check(
     seed: int = 0,
     kink_distance: Callable[..., object] | None = None,
     names: Sequence[str] | None = None,
+    nondet_tol: float | None = None,
 ) -> CheckResult:
     """Check a hand-written gradient; raise unless it is verified right.
 
@@ -156,6 +165,7 @@ def check(
         seed=seed,
         kink_distance=kink_distance,
         names=names,
+        nondet_tol=nondet_tol,
     )
     if result.status is Status.FAIL:
         raise GradientMismatch(failure_message(result), result)

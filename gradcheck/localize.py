@@ -8,9 +8,11 @@ that fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from gradcheck.contract.inputs import MODES, validate
 from gradcheck.errors import GradcheckError, InvalidInputError
@@ -73,6 +75,39 @@ class Localization:
         )
 
 
+def _with_constants_closed(
+    node: Node,
+) -> tuple[Callable[..., object], Callable[..., object], tuple[object, ...]]:
+    """Hold a node's integer and boolean inputs (labels, masks) constant.
+
+    They have no gradient: the node is checked in its floating inputs, and its backward's
+    entries for the constants (if it returns them) are dropped.
+    """
+    inputs = tuple(node.inputs)
+    constant = [np.asarray(x).dtype.kind in "biu" for x in inputs]
+    if not any(constant):
+        return node.forward, node.backward, inputs
+    free = [i for i, held in enumerate(constant) if not held]
+
+    def full(values: tuple[object, ...]) -> list[object]:
+        arguments = list(inputs)
+        for i, value in zip(free, values, strict=True):
+            arguments[i] = value
+        return arguments
+
+    def forward(*values: object) -> object:
+        return node.forward(*full(values))
+
+    def backward(*values: object) -> object:
+        *values, grad_output = values
+        returned = node.backward(*full(tuple(values)), grad_output)
+        if isinstance(returned, tuple) and len(returned) == len(inputs):
+            returned = tuple(returned[i] for i in free)
+        return returned
+
+    return forward, backward, tuple(inputs[i] for i in free)
+
+
 def localize(nodes: Iterable[Node], **options: Any) -> Localization:
     """Check each node alone and name the first whose backward is wrong.
 
@@ -80,7 +115,8 @@ def localize(nodes: Iterable[Node], **options: Any) -> Localization:
     ----------
     nodes : iterable of Node
         The recorded computation in execution order: each has ``name``, ``inputs``,
-        ``forward`` and ``backward``.
+        ``forward`` and ``backward``. Integer and boolean inputs (class labels, masks)
+        are held constant.
     **options
         As for :func:`gradcheck.compare` (``mode``, ``seed``, ``atol``, ``rtol``).
 
@@ -122,7 +158,8 @@ def localize(nodes: Iterable[Node], **options: Any) -> Localization:
     verdicts = []
     for position, node in enumerate(nodes):
         try:
-            request = validate(node.forward, node.backward, node.inputs, **options)
+            forward, backward, inputs = _with_constants_closed(node)
+            request = validate(forward, backward, inputs, **options)
             verdict = NodeVerdict(node.name, run(request), None)
         except GradcheckError as error:
             verdict = NodeVerdict(node.name, None, error)

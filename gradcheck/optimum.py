@@ -18,6 +18,19 @@ import numpy as np
 
 from gradcheck.errors import ContractError, InvalidInputError
 
+#: scipy.optimize.minimize methods that use ``jac`` without needing a Hessian, with
+#: tight stopping settings, in each method's own option names.
+_TIGHT: dict[str, dict[str, float]] = {
+    "L-BFGS-B": {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10_000},
+    "BFGS": {"gtol": 1e-10, "maxiter": 10_000},
+    "CG": {"gtol": 1e-10, "maxiter": 10_000},
+    "TNC": {"gtol": 1e-10, "maxfun": 10_000},
+    "SLSQP": {"ftol": 1e-15, "maxiter": 10_000},
+}
+GRADIENT_METHODS = frozenset(_TIGHT)
+#: Methods that ignore ``jac``: comparing their runs tells nothing of the gradient.
+GRADIENT_FREE_METHODS = frozenset({"Nelder-Mead", "Powell", "COBYLA", "COBYQA"})
+
 
 @dataclass(frozen=True)
 class Run:
@@ -97,7 +110,9 @@ def compare_optima(
     x0 : array_like
         Starting point, 1-D, finite.
     method : str
-        A scipy gradient method (``"L-BFGS-B"``, ``"BFGS"``).
+        A scipy method that uses the gradient (``GRADIENT_METHODS``: ``"L-BFGS-B"``,
+        ``"BFGS"``, ``"CG"``, ``"TNC"``, ``"SLSQP"``); a gradient-free or unknown one is
+        an ``InvalidInputError``.
     rtol, atol : float
         Tolerance on the loss at the two optima.
     options : mapping, optional
@@ -106,6 +121,14 @@ def compare_optima(
     Returns
     -------
     OptimumComparison
+
+    Raises
+    ------
+    InvalidInputError
+        ``loss`` or ``grad`` not callable, a bad ``x0`` or ``method``.
+    ContractError
+        A non-scalar or non-finite loss at ``x0``, a gradient of the wrong shape or
+        non-finite there, a loss that turned non-finite during a run.
 
     Examples
     --------
@@ -123,20 +146,45 @@ def compare_optima(
     x0 = np.array(x0, dtype=float)
     if x0.ndim != 1 or x0.size == 0 or not np.all(np.isfinite(x0)):
         raise InvalidInputError(f"x0 must be a non-empty finite 1-D array, got shape {x0.shape}")
+    if method in GRADIENT_FREE_METHODS:
+        raise InvalidInputError(
+            f"method {method!r} never reads the gradient, so both runs would agree "
+            f"whatever it is; use one of {sorted(GRADIENT_METHODS)}"
+        )
+    if method not in GRADIENT_METHODS:
+        raise InvalidInputError(f"unknown method {method!r}; use one of {sorted(GRADIENT_METHODS)}")
+    _check_loss(loss, x0)
     probe = np.asarray(grad(x0.copy()), dtype=float)
     if probe.shape != x0.shape:
         raise ContractError(f"grad returned shape {probe.shape} for x of shape {x0.shape}")
-    settings = {"ftol": 1e-15, "gtol": 1e-10, "maxiter": 10_000}
-    if method != "L-BFGS-B":
-        settings = {"gtol": 1e-10, "maxiter": 10_000}
+    if not np.all(np.isfinite(probe)):
+        raise ContractError("grad returned non-finite values at x0")
+    settings = dict(_TIGHT[method])
     settings.update(options or {})
     analytic = _run(loss, x0, grad, method, settings)
     numeric = _run(loss, x0, "3-point", method, settings)
+    for name, found in (("the hand-written gradient", analytic), ("finite differences", numeric)):
+        if not np.isfinite(found.loss):
+            raise ContractError(
+                f"the loss became {found.loss} during the run with {name} "
+                f"(at x = {found.x!r}): no optimum to compare"
+            )
     gap = abs(analytic.loss - numeric.loss)
     allowed = atol + rtol * max(abs(analytic.loss), abs(numeric.loss))
     return OptimumComparison(
         analytic, numeric, gap, float(np.linalg.norm(analytic.x - numeric.x)), gap <= allowed
     )
+
+
+def _check_loss(loss: Callable[[np.ndarray], float], x0: np.ndarray) -> None:
+    """Raise a named error unless ``loss(x0)`` is a finite scalar."""
+    value = np.asarray(loss(x0.copy()))
+    if value.size != 1:
+        raise ContractError(
+            f"loss must return a scalar, got shape {value.shape}: sum or average it"
+        )
+    if not np.isfinite(float(value.reshape(-1)[0])):
+        raise ContractError(f"loss is {float(value.reshape(-1)[0])} at x0: no optimum to compare")
 
 
 def flatten(
@@ -148,6 +196,12 @@ def flatten(
     >>> x.shape, unflatten(x)["W"].shape
     ((6,), (2, 2))
     """
+    if not isinstance(params, Mapping):
+        raise InvalidInputError(
+            f"flatten takes a mapping of names to arrays, got {type(params).__name__}"
+        )
+    if not params:
+        raise InvalidInputError("flatten got an empty mapping: there is nothing to flatten")
     names = list(params)
     shapes = [np.shape(params[n]) for n in names]
     sizes = [int(np.prod(s, dtype=int)) for s in shapes]

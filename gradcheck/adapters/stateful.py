@@ -27,7 +27,21 @@ def _parameter(module: object, name: str) -> np.ndarray:
             f"{type(module).__name__}.{name} must be a floating-point numpy array, got "
             f"{type(value).__name__}."
         )
+    if not value.flags.writeable:
+        raise InvalidInputError(
+            f"{type(module).__name__}.{name} is read-only: the layer is checked by "
+            "perturbing its parameters in place (and restoring them); pass a layer whose "
+            "parameters are writeable arrays, e.g. a copy."
+        )
     return value
+
+
+def _names(value: str | Sequence[str], role: str) -> list[str]:
+    """Return attribute names; a single string is one name, not its letters."""
+    names = [value] if isinstance(value, str) else list(value)
+    if not all(isinstance(name, str) for name in names):
+        raise InvalidInputError(f"{role} must be attribute names (strings), got {value!r}.")
+    return names
 
 
 @contextmanager
@@ -42,8 +56,8 @@ def _restored(module: object, params: Sequence[str]) -> Iterator[None]:
 
 def stateful_functions(
     module: Any,
-    params: Sequence[str],
-    grads: Sequence[str] | None = None,
+    params: str | Sequence[str],
+    grads: str | Sequence[str] | None = None,
     input_count: int = 1,
 ) -> tuple[Callable[..., object], Callable[..., object]]:
     """Adapt a stateful layer to ``forward(*inputs, *params)`` and its ``backward``.
@@ -56,9 +70,9 @@ def stateful_functions(
     ----------
     module : object
         Has ``forward(*inputs)``, ``backward(grad_output)`` and the parameter arrays.
-    params : sequence of str
-        Attribute names of the parameters, e.g. ``("w", "b")``.
-    grads : sequence of str, optional
+    params : str or sequence of str
+        Attribute names of the parameters, e.g. ``("w", "b")`` (a string is one name).
+    grads : str or sequence of str, optional
         Attribute names where ``backward`` stores their gradients (default
         ``"grad_" + name``).
     input_count : int
@@ -69,7 +83,8 @@ def stateful_functions(
     forward, backward : callable
         The pair in the checker's convention.
     """
-    grads = [f"grad_{name}" for name in params] if grads is None else list(grads)
+    params = _names(params, "params")
+    grads = [f"grad_{name}" for name in params] if grads is None else _names(grads, "grads")
     if len(grads) != len(params):
         raise InvalidInputError(f"{len(grads)} gradient names for {len(params)} parameters.")
 
@@ -104,8 +119,9 @@ def stateful_functions(
 def check_module(
     module: Any,
     *inputs: object,
-    params: Sequence[str] = ("w", "b"),
-    grads: Sequence[str] | None = None,
+    params: str | Sequence[str] = ("w", "b"),
+    grads: str | Sequence[str] | None = None,
+    names: Sequence[str] | None = None,
     **options: Any,
 ) -> CheckResult:
     """Check a stateful layer's input and parameter gradients.
@@ -120,17 +136,20 @@ def check_module(
         gradient (a tuple for several inputs), and parameter arrays as attributes.
     *inputs : array_like
         The layer's data inputs.
-    params : sequence of str
-        Parameter attribute names.
-    grads : sequence of str, optional
+    params : str or sequence of str
+        Parameter attribute names (a string is one name).
+    grads : str or sequence of str, optional
         Where ``backward`` stores the parameter gradients (default ``grad_<name>``).
+    names : sequence of str, optional
+        Names of the data inputs in messages (default ``x``, or ``x0, x1, ...``); the
+        parameters are named by their attributes.
     **options
         Passed to :func:`gradcheck.check` (``mode``, ``atol``, ``rtol``, ``seed``).
 
     Returns
     -------
     CheckResult
-        Inputs named ``x0...`` then the parameter names.
+        Inputs named by ``names`` then the parameter names.
 
     Raises
     ------
@@ -153,8 +172,13 @@ def check_module(
     True
     """
     __tracebackhide__ = True
+    params = _names(params, "params")
     forward, backward = stateful_functions(module, params, grads, len(inputs))
     values = [_parameter(module, name).copy() for name in params]
-    names = [*(f"x{i}" if len(inputs) > 1 else "x" for i in range(len(inputs))), *params]
+    if names is None:
+        names = [f"x{i}" if len(inputs) > 1 else "x" for i in range(len(inputs))]
+    names = _names(names, "names")
+    if len(names) != len(inputs):
+        raise InvalidInputError(f"{len(names)} names for {len(inputs)} data inputs.")
     with _restored(module, params):
-        return check(forward, backward, *inputs, *values, names=names, **options)
+        return check(forward, backward, *inputs, *values, names=[*names, *params], **options)

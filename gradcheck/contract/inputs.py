@@ -49,6 +49,12 @@ class Inputs:
 
 
 def _as_float_array(value: object, name: str) -> np.ndarray:
+    if isinstance(value, np.matrix):
+        raise InvalidInputError(
+            f"input {name!r} is an np.matrix, whose * is matrix multiplication; the "
+            "checker perturbs plain arrays, on which * is elementwise, so forward would "
+            f"compute something else. Pass np.asarray({name}) and write @ for products."
+        )
     try:
         array = np.array(value)  # always a copy: the caller's object is never touched
     except (ValueError, TypeError) as exc:
@@ -120,6 +126,7 @@ class Options:
     atol: float
     rtol: float | None
     seed: int
+    nondet_tol: float | None = None
 
     def shown(self) -> dict[str, object]:
         """Return the options a reproduce line must repeat (builtin values)."""
@@ -128,6 +135,8 @@ class Options:
             shown["atol"] = self.atol
         if self.rtol is not None:
             shown["rtol"] = self.rtol
+        if self.nondet_tol is not None:
+            shown["nondet_tol"] = self.nondet_tol
         return shown
 
 
@@ -165,7 +174,9 @@ def _tolerance(label: str, value: object, optional: bool) -> float | None:
     return float(value)
 
 
-def _options(mode: object, atol: object, rtol: object, seed: object, count: int) -> Options:
+def _options(
+    mode: object, atol: object, rtol: object, seed: object, nondet_tol: object, count: int
+) -> Options:
     if mode not in MODES:
         raise InvalidInputError(f"mode must be one of {MODES}, got {mode!r}.")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -177,6 +188,7 @@ def _options(mode: object, atol: object, rtol: object, seed: object, count: int)
         atol=_tolerance("atol", atol, optional=False) or 0.0,
         rtol=_tolerance("rtol", rtol, optional=True),
         seed=int(seed),
+        nondet_tol=_tolerance("nondet_tol", nondet_tol, optional=True),
     )
 
 
@@ -258,6 +270,7 @@ def validate(
     seed: object = 0,
     kink_distance: object = None,
     names: Sequence[str] | None = None,
+    nondet_tol: object = None,
 ) -> Request:
     """Check every argument of a check once and return them as a :class:`Request`.
 
@@ -276,7 +289,7 @@ def validate(
     input_names = _input_names(forward, len(inputs), names)
     prepared = _prepare_inputs(inputs, input_names)
     count = sum(x.size for x in prepared.numeric)
-    options = _options(mode, atol, rtol, seed, count)
+    options = _options(mode, atol, rtol, seed, nondet_tol, count)
     if kink_distance is None:
         kink_distance = declared("kink_distance", forward, backward)
     return Request(

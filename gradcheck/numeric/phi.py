@@ -34,6 +34,9 @@ class Phi:
         self._flat = [w.reshape(-1) for w in self._work]
         self._cotangent = np.asarray(cotangent, dtype=NUMERIC_DTYPE)
         self.calls = 0
+        #: Evaluations at which forward raised, and the last exception it raised.
+        self.raised = 0
+        self.last_exception: Exception | None = None
 
     def at_element(self, which: int, index: int, step: float) -> tuple[float, float]:
         """Return phi with one element moved by ``step``, and the step actually taken.
@@ -46,7 +49,10 @@ class Phi:
         new = old + step
         flat[index] = new
         try:
-            return self._evaluate(), float(new - old)
+            value = self._evaluate()
+            if flat[index] != new:
+                self._mutated(f"element {index} of input {which}", new, flat[index])
+            return value, float(new - old)
         finally:
             flat[index] = old
 
@@ -61,6 +67,26 @@ class Phi:
             for work, base in zip(self._work, self._inputs, strict=True):
                 np.copyto(work, base)
 
+    def verify_untouched(self) -> None:
+        """Raise ForwardContractError if forward changed its (work) inputs in place."""
+        for which, (work, base) in enumerate(zip(self._work, self._inputs, strict=True)):
+            changed = np.flatnonzero(work.reshape(-1) != base.reshape(-1))
+            if changed.size:
+                index = int(changed[0])
+                self._mutated(
+                    f"element {index} of input {which}",
+                    base.reshape(-1)[index],
+                    work.reshape(-1)[index],
+                )
+
+    def _mutated(self, where: str, expected: float, found: float) -> None:
+        raise ForwardContractError(
+            f"forward modified its inputs in place at a perturbed point ({where} was "
+            f"{float(expected)!r}, became {float(found)!r}): it must not write into the "
+            "arrays it is given, or every later evaluation is of another point. Copy "
+            "before writing."
+        )
+
     def base(self) -> float:
         """Return phi at the unperturbed inputs."""
         return self._evaluate()
@@ -70,7 +96,9 @@ class Phi:
         try:
             with np.errstate(all="ignore"):
                 output = np.asarray(self._forward(*self._work), dtype=NUMERIC_DTYPE)
-        except Exception:  # outside the domain: the caller decides what it means
+        except Exception as exc:  # outside the domain: the caller decides what it means
+            self.raised += 1
+            self.last_exception = exc
             return float("nan")
         if output.shape != self._cotangent.shape:
             raise ForwardContractError(

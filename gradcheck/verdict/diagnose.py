@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gradcheck.verdict.fast import UNREACHED
-from gradcheck.verdict.judge import SWAMPED
+from gradcheck.verdict.judge import RAISED, SWAMPED
 
 #: Two gradients "match" when they agree to this relative accuracy.
 MATCH_RTOL = 1e-5
@@ -145,6 +145,13 @@ def unverified_hint(name: str | None, reason: str) -> str:
         return (
             "random projections cannot resolve single entries of this many elements: "
             "check in full mode, or check the inputs (or blocks of them) one at a time."
+        )
+    if RAISED in reason:
+        return (
+            f"forward raised at the points tried around {where} (the exception is in "
+            "the reason above): a domain edge at the point itself, or a forward that "
+            "accepts only its exact inputs? Declare the edge with kink_distance, or fix "
+            "forward."
         )
     if SWAMPED in reason:
         return (

@@ -32,6 +32,8 @@ from gradcheck.result import Status, Verdict
 _SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
 #: The start of the reason of a probe whose every step drowned in phi's rounding.
 SWAMPED = "rounding noise in the forward's output swamps every step tried"
+#: The part of a reason that reports forward raising at the points a probe tried.
+RAISED = "forward raised"
 #: An estimate whose truncation error exceeds half the derivative cannot even size it: it
 #: verifies nothing, and the element is reported as not verified rather than passed.
 UNINFORMATIVE = 0.5
@@ -281,6 +283,31 @@ class Judge:
         values when the ladder straddles it without confirming a jump). Only then is
         the probe unverified. Each ladder costs ``2 * LADDER_RUNGS`` calls.
         """
+        raised = self.phi.raised
+        verdict = self._verdict(
+            evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size
+        )
+        if verdict.unverified and self.phi.raised > raised:
+            exception = self.phi.last_exception
+            verdict = replace(
+                verdict,
+                reason=f"{verdict.reason}; {RAISED} {type(exception).__name__}: "
+                f"{exception} at {self.phi.raised - raised} of the points tried",
+            )
+        return verdict
+
+    def _verdict(
+        self,
+        evaluate: Evaluate,
+        analytic: float,
+        step: float,
+        cap: float,
+        cheap: bool,
+        allowance: float,
+        magnitude: float,
+        scale: float | None,
+        size: float,
+    ) -> Verdict:
         if cheap:
             screened = judge(
                 analytic, central(evaluate, step, self.noise), self._screen, magnitude=magnitude

@@ -26,7 +26,9 @@ def run(request: Request) -> CheckResult:
     """Check a validated request and return its result (never raises a verdict)."""
     inputs, options = request.inputs, request.options
     rng = np.random.default_rng(options.seed)
-    evaluation = evaluate_contract(request.forward, request.backward, inputs, rng)
+    evaluation = evaluate_contract(
+        request.forward, request.backward, inputs, rng, options.nondet_tol
+    )
     gradient_at = GradientAt(
         request.backward, inputs, evaluation.cotangent.astype(evaluation.output.dtype)
     )
@@ -40,6 +42,7 @@ def run(request: Request) -> CheckResult:
     judge = Judge(phi, tolerance, plan.scales, plan.distances, floor, rng)
     mode = MODES[options.mode]
     outcome = mode.run(judge, plan, rng)
+    phi.verify_untouched()
     context = Context(
         names=inputs.names,
         plan=plan,
