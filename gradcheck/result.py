@@ -57,6 +57,9 @@ class Verdict:
         The derivative's scale the tolerance was measured against: the larger of
         ``|analytic|`` and its input's root-mean-square gradient (of the directional
         derivative's terms, for a direction).
+    right, left : float or None
+        At a kink found by the step ladder, the one-sided derivatives (increasing the
+        variable, decreasing it); None elsewhere.
     """
 
     status: Status
@@ -68,6 +71,8 @@ class Verdict:
     high: float = float("nan")
     reason: str | None = None
     scale: float = float("nan")
+    right: float | None = None
+    left: float | None = None
 
     @property
     def passed(self) -> bool:

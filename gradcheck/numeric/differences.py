@@ -63,6 +63,8 @@ class Estimate:
     seen_kink : Estimate or None
         A kink the coarser steps saw but the finest could not confirm: the verdict to
         fall back on when this estimate proves too uncertain to judge by.
+    right, left : float
+        At a kink, the one-sided derivatives: increasing the variable, decreasing it.
     """
 
     value: float
@@ -73,6 +75,8 @@ class Estimate:
     high: float = float("nan")
     truncation: float = 0.0
     seen_kink: Estimate | None = None
+    right: float = float("nan")
+    left: float = float("nan")
 
 
 def central(evaluate: Evaluate, step: float, noise: Noise) -> Estimate:
@@ -203,8 +207,8 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
     )
 
 
-def _kink_estimate(kink: tuple[float, float, float], evaluations: int) -> Estimate:
-    low, high, error = kink
+def _kink_estimate(kink: _Kink, evaluations: int) -> Estimate:
+    low, high, error, right, left = kink
     return Estimate(
         value=(low + high) / 2.0,
         error=error,
@@ -212,6 +216,8 @@ def _kink_estimate(kink: tuple[float, float, float], evaluations: int) -> Estima
         kink=True,
         low=low,
         high=high,
+        right=right,
+        left=left,
     )
 
 
@@ -255,10 +261,14 @@ def _change(sequence: list[float], k: int, rounding: float) -> float:
     return last
 
 
+#: A kink found by the ladder: (low, high, error, right slope, left slope).
+_Kink = tuple[float, float, float, float, float]
+
+
 def _kink(
     sided: list[tuple[_Rung, float, float]],
-) -> tuple[tuple[float, float, float] | None, tuple[float, float, float] | None]:
-    """Return the kink (low, high, error) the finest steps confirm, and the last one seen.
+) -> tuple[_Kink | None, _Kink | None]:
+    """Return the kink the finest steps confirm, and the last one seen.
 
     Going from coarse to fine steps, a disagreement significant at two consecutive
     rungs marks a kink, bounded at the second of them (finer rungs that agree add only
@@ -266,8 +276,8 @@ def _kink(
     threshold is below it) but shows agreement cancels it: the coarse steps merely
     straddled a nearby kink. Rungs too noisy to tell either way are passed over.
     """
-    found: tuple[float, float, float] | None = None
-    seen: tuple[float, float, float] | None = None
+    found: _Kink | None = None
+    seen: _Kink | None = None
     jump = 0.0
     streak = 0
     for (_, plus_before, minus_before), (rung, plus2, minus2) in pairwise(sided):
@@ -281,7 +291,8 @@ def _kink(
             streak += 1
             if streak == 2:  # confirmed: the coarsest confirming rung is the least noisy
                 bounds = (rung.plus, rung.minus, plus2, minus2)
-                found, jump = (min(bounds), max(bounds), rounding), disagreement
+                found = (min(bounds), max(bounds), rounding, plus2, minus2)
+                jump = disagreement
                 seen = found
         else:
             streak = 0
@@ -313,4 +324,6 @@ def straddle(evaluate: Evaluate, step: float, base: float, noise: Noise) -> Esti
         kink=True,
         low=low,
         high=high,
+        right=fine.plus,
+        left=fine.minus,
     )

@@ -13,6 +13,15 @@ from gradcheck.verdict.diagnose import diagnose, unverified_hint
 from gradcheck.verdict.outcome import Outcome
 from gradcheck.verdict.plan import CheckPlan
 
+#: A joint verdict's name lists this many of its elements.
+JOINT_NAMED = 4
+#: The hint of a gradient wrong only jointly over elements at kinks.
+JOINT_HINT = (
+    "each element at its kink or tie is a valid subgradient alone, but not together: "
+    "the gradient of a tie sent to every tied input (seed 003's max, a naive max-pool "
+    "backward)? Route it to one of them, or share it so the shares sum to the whole."
+)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -49,6 +58,18 @@ def _extreme(findings: Sequence[Finding], key: str) -> tuple[float, str]:
     return best, where
 
 
+def _joint_where(context: Context, outcome: Outcome) -> str:
+    """Name the elements a joint verdict spans: the kink elements with a gradient."""
+    names = [
+        str(_location(context, which, index))
+        for which, index, verdict in outcome.elements
+        if verdict.kink and context.plan.gradients[which].flat[index] != 0.0
+    ]
+    shown = ", ".join(names[:JOINT_NAMED])
+    more = f" and {len(names) - JOINT_NAMED} more" if len(names) > JOINT_NAMED else ""
+    return f"jointly over {shown}{more}"
+
+
 def _sensitivity(findings: Sequence[Finding], outcome: Outcome) -> tuple[float, str]:
     """Return the worst sensitivity of the passing smooth verdicts, and where it is."""
     worst, where = float("nan"), "-"
@@ -75,6 +96,8 @@ def _hint(
         first = next((f for f in unverified if f.location is not None), unverified[0])
         name = first.location.name if first.location is not None else None
         return unverified_hint(name, first.verdict.reason or "")
+    if all(f.where.startswith("jointly") for f in mismatches):
+        return JOINT_HINT
     failing = [np.zeros(g.shape, dtype=bool) for g in context.plan.gradients]
     for finding in mismatches:
         if finding.location is not None:
@@ -94,6 +117,7 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
         Finding(f"random direction {k}", None, verdict)
         for k, verdict in enumerate(outcome.directions)
     ]
+    findings += [Finding(_joint_where(context, outcome), None, v) for v in outcome.joint]
     if outcome.unreached is not None:
         nan = float("nan")
         findings.append(

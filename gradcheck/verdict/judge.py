@@ -115,6 +115,8 @@ def judge(
             low=estimate.low,
             high=estimate.high,
             scale=magnitude,
+            right=estimate.right if np.isfinite(estimate.right) else None,
+            left=estimate.left if np.isfinite(estimate.left) else None,
         )
         if status is Status.FAIL:
             return verdict

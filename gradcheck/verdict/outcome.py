@@ -33,6 +33,9 @@ class Outcome:
     unreached : str or None
         Fast mode: why the directions could not reach the miss target (then nothing
         about the free elements is certified).
+    joint : list of Verdict
+        The joint verdict over the elements at kinks (empty where fewer than two sit
+        on kinks).
     """
 
     elements: list[tuple[int, int, Verdict]]
@@ -41,6 +44,7 @@ class Outcome:
     unlocated: bool = False
     sensitivity: float | None = None
     unreached: str | None = None
+    joint: list[Verdict] = field(default_factory=list)
 
 
 class Mode(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from gradcheck.contract.calls import GradientAt, evaluate_contract
@@ -14,6 +16,7 @@ from gradcheck.result import CheckResult
 from gradcheck.verdict.assemble import Context, assemble
 from gradcheck.verdict.fast import Fast
 from gradcheck.verdict.full import Full
+from gradcheck.verdict.joint import joint_verdicts
 from gradcheck.verdict.judge import Judge, Tolerance
 from gradcheck.verdict.outcome import Mode
 from gradcheck.verdict.plan import CheckPlan
@@ -42,6 +45,7 @@ def run(request: Request) -> CheckResult:
     judge = Judge(phi, tolerance, plan.scales, plan.distances, floor, rng)
     mode = MODES[options.mode]
     outcome = mode.run(judge, plan, rng)
+    outcome = replace(outcome, joint=joint_verdicts(judge, plan, outcome.elements, rng))
     phi.verify_untouched()
     context = Context(
         names=inputs.names,

@@ -113,6 +113,16 @@ def test_max_routing_a_tie_to_one_input_passes():
     assert len(result.at_kinks) == 4
 
 
+def test_seed_003_max_sending_a_tie_to_both_inputs_fails_jointly():
+    """Each coordinate alone is a valid subgradient; together they are not."""
+    result = gradcheck.compare(np.maximum, max_backward_published, *TIED)
+    assert result.status is Status.FAIL
+    assert [f.where for f in result.mismatches] == ["jointly over x1[0], x1[2], x2[0], x2[2]"]
+    assert "tie sent to every tied input" in result.hint
+    with pytest.raises(gradcheck.GradientMismatch, match="jointly over"):
+        gradcheck.check(np.maximum, max_backward_published, *TIED)
+
+
 def test_max_away_from_ties_is_right_even_as_published():
     gradcheck.check(np.maximum, max_backward_published, np.array([1.0, 2.0]), np.array([0.5, 3.0]))
 
