@@ -12,11 +12,14 @@ The check takes ``d = g`` on the kink elements and estimates ``f°`` from below,
 one-sided derivatives along ``d`` at displaced points ``x + delta * sigma``: ``sigma``
 puts each element on the side whose slope maximizes ``d_i * slope`` (and leaves an
 element with ``d_i = 0`` where it is), which is exact for kinks of separate elements and
-for ties whose gradient is routed to one input or shared; a few random sign patterns and
-``x`` itself are tried besides, the largest counting. A gradient that exceeds the bound
+for ties whose gradient is routed to one input or shared; an ascent then moves one
+element at a time to another side while the slope grows (ties shared by several
+inputs), and a few random sign patterns and ``x`` itself are tried besides, the
+largest counting. A gradient that exceeds the bound
 fails; an estimate too uncertain to judge by is dropped (the elements' own verdicts
 stand). It costs nothing where fewer than two elements with a nonzero gradient sit on
-kinks, and ``2 * 4 * (JOINT_PATTERNS + 2)`` forward calls otherwise.
+kinks, and up to ``2 * 4 * (JOINT_PATTERNS + 2 + 2 * JOINT_ASCENT)`` forward calls
+otherwise (176).
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from gradcheck.result import Verdict
 from gradcheck.verdict.judge import Judge, judge
 from gradcheck.verdict.plan import CheckPlan
 
-#: Displacement of the kink elements, relative to their step scale: far above the
-#: steps along d (a quarter of it), far below the distance to other kinks.
+#: Displacement of the kink elements, relative to their step scale (up to twice it):
+#: far above the steps along d (a quarter of it), far below the distance to other kinks.
 JOINT_DISPLACEMENT = 1e-6
 #: Random sign patterns tried besides the greedy one and x itself.
 JOINT_PATTERNS = 4
+#: Elements whose side the ascent tries to change, one at a time (2 trials each).
+JOINT_ASCENT = 8
 #: Allowance relative to the derivative's scale: derivatives of the smooth parts move
 #: over the displacement.
 JOINT_RTOL = 1e-4
@@ -95,16 +100,36 @@ def _largest_slope(
     direction: list[np.ndarray],
     rng: np.random.Generator,
 ) -> tuple[float, float] | None:
-    """Estimate f°(x; d) from below: (largest one-sided slope found, its error)."""
+    """Estimate f°(x; d) from below: (largest one-sided slope found, its error).
+
+    Starts from the greedy sides, then moves one element at a time to another side
+    (the elements whose side matters most first, ``JOINT_ASCENT`` of them) while that
+    raises the slope: an input tied with several others (a broadcast ``b`` in
+    ``max(a, b)``) must sit below all of them, which no element's own slopes tell.
+    Random sign patterns and ``x`` itself are tried besides.
+    """
     greedy: list[float] = []
+    stakes: list[float] = []
     for which, index, verdict in kinks:
         d = float(direction[which].flat[index])
         right, left = d * float(verdict.right), d * float(verdict.left)
         greedy.append(1.0 if right > left else -1.0 if left > right else 0.0)
-    patterns = [greedy, [0.0] * len(kinks)]
-    patterns += [list(rng.choice([-1.0, 1.0], size=len(kinks))) for _ in range(JOINT_PATTERNS)]
-    found = [_slope_at(judge_, plan, kinks, direction, sigma) for sigma in patterns]
-    finite = [slope for slope in found if slope is not None]
+        stakes.append(abs(right - left))
+
+    def slope(sigma: Sequence[float]) -> tuple[float, float] | None:
+        return _slope_at(judge_, plan, kinks, direction, sigma)
+
+    found = [slope(greedy), slope([0.0] * len(kinks))]
+    found += [slope(list(rng.choice([-1.0, 1.0], size=len(kinks)))) for _ in range(JOINT_PATTERNS)]
+    best, sigma = found[0], list(greedy)
+    for k in sorted(range(len(kinks)), key=lambda k: -stakes[k])[:JOINT_ASCENT]:
+        for side in {-1.0, 0.0, 1.0} - {sigma[k]}:
+            trial = [*sigma[:k], side, *sigma[k + 1 :]]
+            tried = slope(trial)
+            found.append(tried)
+            if tried is not None and (best is None or tried[0] > best[0]):
+                best, sigma = tried, trial
+    finite = [s for s in found if s is not None]
     return max(finite) if finite else None
 
 
@@ -117,8 +142,10 @@ def _slope_at(
 ) -> tuple[float, float] | None:
     """Return the forward derivative along ``direction`` at ``x + delta * sigma``, and its error."""
     offset = [np.zeros(shape) for shape in plan.shapes]
-    for (which, index, _), side in zip(kinks, sigma, strict=True):
-        offset[which].flat[index] = side * JOINT_DISPLACEMENT * plan.scales[which].flat[index]
+    # Distinct magnitudes, so that elements displaced to the same side do not tie again.
+    for k, ((which, index, _), side) in enumerate(zip(kinks, sigma, strict=True)):
+        size = JOINT_DISPLACEMENT * (1.0 + k / len(kinks)) * plan.scales[which].flat[index]
+        offset[which].flat[index] = side * size
     step = JOINT_DISPLACEMENT / 4.0
 
     def at(t: float) -> float:
