@@ -24,22 +24,35 @@ def verify(model, X: np.ndarray, y: np.ndarray, mode: str = "auto") -> dict[str,
     )
     return {
         "passed": bool(result.passed),
+        "status": result.status.value,
         "mode": result.mode,
         "elements": int(sum(np.size(v) for v in model.params.values())),
         "forward_calls": int(result.forward_calls),
         "max_rel_error": float(result.max_rel_error),
+        "sensitivity": float(result.sensitivity),
+        "sensitivity_at": result.sensitivity_at,
         "kinks": len(result.at_kinks),
     }
 
 
+#: How a report words each status of the check.
+VERDICTS = {"pass": "verified", "fail": "**found WRONG**", "unverified": "**not verified**"}
+
+
 def verified_line(numbers: dict[str, object]) -> str:
-    """Return one sentence saying how the gradient was verified."""
-    verdict = "verified" if numbers["passed"] else "**NOT verified**"
-    return (
-        f"Hand-written gradient {verdict} by `gradcheck` ({numbers['mode']} mode, "
-        f"{numbers['elements']} parameters, {numbers['forward_calls']} forward calls, "
-        f"largest relative error {numbers['max_rel_error']:.1e})."
+    """Return one sentence saying how the gradient was verified, and what it certifies."""
+    line = (
+        f"Hand-written gradient {VERDICTS[str(numbers['status'])]} by `gradcheck` "
+        f"({numbers['mode']} mode, {numbers['elements']} parameters, "
+        f"{numbers['forward_calls']} forward calls, largest relative error "
+        f"{numbers['max_rel_error']:.1e}"
     )
+    if numbers["passed"]:
+        line += (
+            f"; it would have caught any single-entry error above "
+            f"{numbers['sensitivity']:.0e} relative, worst at {numbers['sensitivity_at']}"
+        )
+    return line + ")."
 
 
 def hessian_max_eigenvalue(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> float:

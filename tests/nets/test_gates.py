@@ -12,7 +12,7 @@ from gradcheck.strategies import inputs_for
 from nets import gates
 from nets.gates import unbroadcast
 from tests.nets.broken_gates import PAIRS
-from tests.nets.verdicts import assert_passes_or_honest
+from tests.nets.verdicts import assert_passes_or_honest, assert_passes_or_rounding_bound
 
 IDS = [g.name for g in gates.ALL]
 
@@ -27,10 +27,12 @@ def test_every_gate_passes_under_hypothesis_inputs_including_kinks_and_ties(gate
 
 @pytest.mark.parametrize("gate", [g for g in gates.ALL if g.arity == 1], ids=lambda g: g.name)
 @given(data=st.data())
-def test_every_one_input_gate_always_passes(gate, data):
-    """No broadcasting, a single kink per coordinate: the subgradient rule is exact."""
+def test_every_one_input_gate_never_fails(gate, data):
+    """No broadcasting, a single kink per coordinate: the subgradient rule is exact.
+    Where phi's rounding bounds the resolution (saturation, extreme magnitudes) the
+    verdict is unverified, never a pass or a failure."""
     inputs = data.draw(inputs_for(gate))
-    gradcheck.check(gate.forward, gate.backward, *inputs)
+    assert_passes_or_rounding_bound(gradcheck.compare(gate.forward, gate.backward, *inputs))
 
 
 def _inputs_away_from_kinks(gate, seed=0):

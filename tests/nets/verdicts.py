@@ -52,3 +52,19 @@ def assert_passes_or_negligible(result):
         size = abs(finding.verdict.analytic)
         assert size <= max(NEGLIGIBLE * largest, UNDERFLOW), str(result)
         assert "derivative's scale" in finding.verdict.reason, str(result)
+
+
+#: The reasons of an element whose derivative phi's rounding cannot resolve.
+ROUNDING_BOUND = ("rounding noise", "smallest normal")
+
+
+def assert_passes_or_rounding_bound(result):
+    """Never a failure; unverified only where rounding in phi bounds the resolution.
+
+    Saturated sigmoids and tanhs (sigmoid(24) = 1 - 3.8e-11), inputs beside ones a
+    million times larger, derivatives near the smallest normal float: a pass there
+    would claim more than the numerics can tell.
+    """
+    assert result.mismatches == (), str(result)
+    for finding in result.unverified:
+        assert any(kind in finding.verdict.reason for kind in ROUNDING_BOUND), str(result)
