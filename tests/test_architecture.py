@@ -22,6 +22,7 @@ LAYERS = [
     {"contract", "contract.inputs", "contract.calls", "numeric", "numeric.phi"},
     {"numeric.noise", "numeric.differences"},
     {"verdict", "verdict.judge", "verdict.plan"},
+    {"verdict.probe"},
     {"verdict.outcome", "verdict.full", "verdict.fast", "verdict.diagnose", "verdict.joint"},
     {"verdict.assemble", "verdict.run"},
     {"localize", "optimum", "strategies"},

@@ -65,6 +65,8 @@ class Estimate:
         fall back on when this estimate proves too uncertain to judge by.
     right, left : float
         At a kink, the one-sided derivatives: increasing the variable, decreasing it.
+    flat : bool
+        Every evaluation returned exactly phi(0) (the cheap pass only).
     """
 
     value: float
@@ -77,14 +79,16 @@ class Estimate:
     seen_kink: Estimate | None = None
     right: float = float("nan")
     left: float = float("nan")
+    flat: bool = False
 
 
-def central(evaluate: Evaluate, step: float, noise: Noise) -> Estimate:
+def central(evaluate: Evaluate, step: float, noise: Noise, base: float) -> Estimate:
     """Estimate phi'(0) with one central difference; the error counts rounding only.
 
     Truncation is left to the caller's ``rtol``: at the default step it is far below it
     for functions that vary on the scale of their inputs, and a probe that fails this
-    cheap test goes on to :func:`ladder`, which estimates truncation too.
+    cheap test goes on to :func:`ladder`, which estimates truncation too. ``flat`` says
+    both sides equalled ``base`` = phi(0) exactly.
     """
     plus, step_plus = evaluate(step)
     minus, step_minus = evaluate(-step)
@@ -93,7 +97,8 @@ def central(evaluate: Evaluate, step: float, noise: Noise) -> Estimate:
     if not np.isfinite(value):
         return Estimate(value=float("nan"), error=float("inf"), evaluations=2)
     error = NOISE_SAFETY * _CENTRAL_NOISE * 2.0 * noise.at(plus, minus) / width
-    return Estimate(value=value, error=error, evaluations=2, low=value, high=value)
+    flat = plus == minus == base
+    return Estimate(value=value, error=error, evaluations=2, low=value, high=value, flat=flat)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from gradcheck.verdict.fast import UNREACHED
-from gradcheck.verdict.judge import RAISED, SWAMPED
+from gradcheck.verdict.judge import SWAMPED
+from gradcheck.verdict.probe import RAISED
 
 #: Two gradients "match" when they agree to this relative accuracy.
 MATCH_RTOL = 1e-5

@@ -28,9 +28,9 @@ from gradcheck.defaults import (
 from gradcheck.numeric.phi import random_direction
 from gradcheck.result import Status, Verdict
 from gradcheck.verdict.full import check_element
-from gradcheck.verdict.judge import Judge
 from gradcheck.verdict.outcome import Outcome
 from gradcheck.verdict.plan import CheckPlan
+from gradcheck.verdict.probe import Judge
 
 #: The start of the reason of a fast check that could not reach its miss target.
 UNREACHED = "after"

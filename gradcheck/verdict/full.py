@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from gradcheck.result import Verdict
-from gradcheck.verdict.judge import Judge
 from gradcheck.verdict.outcome import Outcome
 from gradcheck.verdict.plan import CheckPlan
+from gradcheck.verdict.probe import Judge
 
 
 def check_element(judge: Judge, plan: CheckPlan, which: int, index: int) -> Verdict:

@@ -31,8 +31,9 @@ import numpy as np
 from gradcheck.defaults import NOISE_SAFETY, TRUNCATION_SAFETY
 from gradcheck.numeric.differences import Estimate
 from gradcheck.result import Verdict
-from gradcheck.verdict.judge import Judge, judge
+from gradcheck.verdict.judge import judge
 from gradcheck.verdict.plan import CheckPlan
+from gradcheck.verdict.probe import Judge
 
 #: Displacement of the kink elements, relative to their step scale (up to twice it):
 #: far above the steps along d (a quarter of it), far below the distance to other kinks.

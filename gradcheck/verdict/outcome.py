@@ -8,8 +8,8 @@ from typing import Protocol
 import numpy as np
 
 from gradcheck.result import Verdict
-from gradcheck.verdict.judge import Judge
 from gradcheck.verdict.plan import CheckPlan
+from gradcheck.verdict.probe import Judge
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,9 +17,10 @@ from gradcheck.verdict.assemble import Context, assemble
 from gradcheck.verdict.fast import Fast
 from gradcheck.verdict.full import Full
 from gradcheck.verdict.joint import joint_verdicts
-from gradcheck.verdict.judge import Judge, Tolerance
+from gradcheck.verdict.judge import Tolerance
 from gradcheck.verdict.outcome import Mode
 from gradcheck.verdict.plan import CheckPlan
+from gradcheck.verdict.probe import Judge
 
 #: The modes by name; ``Options.mode`` is always one of them.
 MODES: dict[str, Mode] = {mode.name: mode for mode in (Full(), Fast())}

@@ -67,7 +67,7 @@ def test_central_difference_is_exact_up_to_rounding_for_quadratics(x, power):
     def f(t):
         return 3.0 * t**2 - t + power
 
-    estimate = central(along(f, x), BASE_STEP * max(abs(x), 1.0), measured_noise(f, x))
+    estimate = central(along(f, x), BASE_STEP * max(abs(x), 1.0), measured_noise(f, x), f(x))
     assert abs(estimate.value - (6.0 * x - 1.0)) <= estimate.error
 
 
@@ -111,7 +111,7 @@ def test_a_step_lost_to_rounding_gives_no_estimate_rather_than_an_exception():
     def f(t):
         return t * 2.0
 
-    estimate = central(along(f, 1e6), 1e-20, floor_noise(1.0))
+    estimate = central(along(f, 1e6), 1e-20, floor_noise(1.0), f(1e6))
     assert np.isnan(estimate.value) and estimate.error == np.inf
 
 
