@@ -167,6 +167,12 @@ def check(
         names=names,
         nondet_tol=nondet_tol,
     )
+    return raise_unless_passed(result)
+
+
+def raise_unless_passed(result: CheckResult) -> CheckResult:
+    """Return a passing result; raise its ``GradientMismatch`` or ``GradientUnverified``."""
+    __tracebackhide__ = True
     if result.status is Status.FAIL:
         raise GradientMismatch(failure_message(result), result)
     if result.status is Status.UNVERIFIED:

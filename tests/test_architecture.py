@@ -25,9 +25,10 @@ LAYERS = [
     {"verdict.probe"},
     {"verdict.outcome", "verdict.full", "verdict.fast", "verdict.diagnose", "verdict.joint"},
     {"verdict.assemble", "verdict.run"},
-    {"localize", "optimum", "strategies"},
+    {"localize", "optimum", "strategies", "discover"},
     {"check"},
-    {"adapters", "adapters.stateful", "demo"},
+    {"adapters", "adapters.stateful", "demo", "plugin", "plugin.checks"},
+    {"plugin.summary", "plugin.generated"},
     {"__init__", "__main__"},
 ]
 

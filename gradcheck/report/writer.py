@@ -43,6 +43,8 @@ class Report:
         File name (``"loss.png"``) to figure.
     numbers : dict
         Every number the text cites, JSON-serializable builtins only.
+    numbers_file : str
+        The JSON's file name.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Report:
     sections: list[str] = field(default_factory=list)
     figures: dict[str, Figure] = field(default_factory=dict)
     numbers: dict[str, object] = field(default_factory=dict)
+    numbers_file: str = "numbers.json"
 
     def add(self, *paragraphs: str) -> None:
         """Append Markdown paragraphs."""
@@ -109,13 +112,16 @@ def _plain(value: object) -> object:
 def write(report: Report, directory: Path) -> Path:
     """Write a report into ``directory / report.name``; return that folder."""
     folder = Path(directory) / report.name
+    # Everything is rendered before the first file is written: a report that fails to
+    # render (a numpy scalar among its numbers) leaves no partial report behind.
+    numbers = json.dumps(_plain(report.numbers), indent=2, sort_keys=True) + "\n"
+    markdown = report.markdown()
     for file_name, figure in report.figures.items():
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata=PNG_METADATA)
         _atomic_write(folder / file_name, buffer.getvalue())
-    numbers = json.dumps(_plain(report.numbers), indent=2, sort_keys=True) + "\n"
-    _atomic_write(folder / "numbers.json", numbers.encode())
-    _atomic_write(folder / "README.md", report.markdown().encode())
+    _atomic_write(folder / report.numbers_file, numbers.encode())
+    _atomic_write(folder / "README.md", markdown.encode())
     return folder
 
 

@@ -1,0 +1,106 @@
+"""One check inside a test: run it, record it in builtin types, raise as ``check`` does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from gradcheck.check import compare, raise_unless_passed
+from gradcheck.result import CheckResult
+
+#: The version of the record's layout (``results.json``'s ``schema``).
+RECORD_SCHEMA = 1
+
+
+def _name(function: object) -> str:
+    owner = getattr(function, "__self__", None)
+    name = getattr(function, "__name__", type(function).__name__)
+    if owner is not None and not isinstance(owner, type):
+        return f"{type(owner).__name__}.{name}"
+    return str(getattr(function, "__qualname__", name))
+
+
+def _finite(value: float) -> float | str:
+    """Return a float JSON can hold (non-finite values as their names)."""
+    return float(value) if value == value and abs(value) != float("inf") else str(float(value))
+
+
+def record(result: CheckResult, forward: object, options: dict[str, Any], test: str) -> dict:
+    """Return what the summary and the report say of one check: builtin types only.
+
+    Builtins only, because the record rides on the test's report from a pytest-xdist
+    worker to the controller: a numpy scalar there is an INTERNALERROR.
+    """
+    findings = [*result.mismatches, *result.unverified, *result.worst]
+    worst = findings[0] if findings else None
+    return {
+        "test": str(test),
+        "function": _name(forward),
+        "mode": str(result.mode),
+        "status": str(result.status.value),
+        "message": str(result).splitlines()[0],
+        "worst": worst.where if worst is not None else "-",
+        "tolerance": _finite(worst.verdict.tolerance) if worst is not None else "nan",
+        "max_abs_error": _finite(result.max_abs_error),
+        "max_rel_error": _finite(result.max_rel_error),
+        "sensitivity": _finite(result.sensitivity),
+        "sensitivity_at": str(result.sensitivity_at),
+        "elements": int(result.checked),
+        "at_kinks": len(result.at_kinks),
+        "forward_calls": int(result.forward_calls),
+        "backward_calls": int(result.backward_calls),
+        "seed": int(options.get("seed", 0)),
+        "reproduce": str(result.reproduce),
+    }
+
+
+def run_check(
+    forward: object,
+    backward: object,
+    inputs: Sequence[object],
+    options: dict[str, Any],
+    records: list[dict] | None,
+    test: str = "",
+) -> CheckResult:
+    """Check, record into ``records`` (when a test is running) and raise unless passed."""
+    __tracebackhide__ = True
+    result = compare(forward, backward, *inputs, **options)
+    if records is not None:
+        records.append(record(result, forward, options, test))
+    return raise_unless_passed(result)
+
+
+#: Which record of a function's several checks in one test stands for them.
+_SEVERITY = {"fail": 2, "unverified": 1, "pass": 0}
+
+
+def collapse(records: Sequence[dict]) -> list[dict]:
+    """Return one record per function checked in a test, in first-call order.
+
+    A test may check one function many times (inside ``@given``, once per example): the
+    record kept is the most severe (a failure, else an unverified check, else the pass
+    with the weakest sensitivity), with ``checks`` counting the calls and
+    ``forward_calls`` their sum.
+    """
+    kept: dict[str, dict] = {}
+    for entry in records:
+        current = kept.get(entry["function"])
+        if current is None:
+            kept[entry["function"]] = {**entry, "checks": 1}
+            continue
+        calls = current["forward_calls"] + entry["forward_calls"]
+        if _worse(entry, current):
+            current = {**entry}
+        kept[entry["function"]] = {
+            **current,
+            "checks": kept[entry["function"]]["checks"] + 1,
+            "forward_calls": calls,
+        }
+    return list(kept.values())
+
+
+def _worse(entry: dict, current: dict) -> bool:
+    if _SEVERITY[entry["status"]] != _SEVERITY[current["status"]]:
+        return _SEVERITY[entry["status"]] > _SEVERITY[current["status"]]
+    new, old = entry["sensitivity"], current["sensitivity"]
+    return isinstance(new, float) and (not isinstance(old, float) or new > old)

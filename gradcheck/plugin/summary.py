@@ -1,0 +1,89 @@
+"""A pytest session's checks in a terminal summary and in a report (README + JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from gradcheck.plugin.checks import RECORD_SCHEMA
+from gradcheck.report.writer import Report, table, write
+
+#: Failures first, then what could not be verified, then passes.
+_ORDER = {"fail": 0, "unverified": 1, "pass": 2}
+
+
+def ordered(records: Sequence[dict]) -> list[dict]:
+    """Sort records failing first, then by test and function.
+
+    The same order whatever order the tests ran in, serially or on pytest-xdist workers.
+    """
+    return sorted(records, key=lambda r: (_ORDER[r["status"]], r["test"], r["function"]))
+
+
+def _worst_sensitivity(records: Sequence[dict]) -> float | None:
+    values = [
+        r["sensitivity"]
+        for r in records
+        if r["status"] == "pass" and isinstance(r["sensitivity"], float)
+    ]
+    return max(values) if values else None
+
+
+def summary_lines(records: Sequence[dict]) -> list[str]:
+    """Return the counts line, then one line per failing or unverified check."""
+    counts = {status: sum(r["status"] == status for r in records) for status in _ORDER}
+    calls = sum(r["forward_calls"] for r in records)
+    line = (
+        f"gradcheck: {len(records)} checks, {counts['pass']} passed, {counts['fail']} "
+        f"failed, {counts['unverified']} unverified; {calls:,} forward calls"
+    )
+    worst = _worst_sensitivity(records)
+    if worst is not None:
+        line += f"; worst sensitivity {worst:.0e}"
+    lines = [line]
+    for r in ordered(records):
+        if r["status"] != "pass":
+            lines.append(f"  {r['status'].upper()} {r['test']}: {r['function']}: {r['message']}")
+    return lines
+
+
+def write_session_report(records: Sequence[dict], directory: Path) -> Path:
+    """Write ``directory/README.md`` (failing first) and ``directory/results.json``."""
+    checks = ordered(records)
+    report = Report(
+        name="",
+        title="gradcheck: verification report",
+        summary=summary_lines(checks)[0],
+        numbers={"schema": RECORD_SCHEMA, "checks": checks},
+        numbers_file="results.json",
+    )
+    report.add(summary_lines(checks)[0] + ".")
+    report.add(
+        table(
+            ["status", "test", "function", "worst element", "sensitivity", "forward calls"],
+            [
+                [
+                    r["status"].upper(),
+                    f"`{r['test']}`",
+                    f"`{r['function']}`",
+                    r["worst"],
+                    _sensitivity_text(r),
+                    r["forward_calls"],
+                ]
+                for r in checks
+            ],
+        )
+    )
+    for r in checks:
+        if r["status"] != "pass":
+            report.add(
+                f"## {r['status'].upper()}: `{r['test']}`, `{r['function']}`",
+                r["message"],
+                f"```\n{r['reproduce']}\n```",
+            )
+    return write(report, directory)
+
+
+def _sensitivity_text(record: dict) -> str:
+    value = record["sensitivity"]
+    return f"{value:.0e}" if isinstance(value, float) and record["status"] == "pass" else "-"

@@ -1,0 +1,194 @@
+"""The pytest plugin as a user meets it: installed, in a scratch project of their own."""
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+GATES = """
+import numpy as np
+
+
+class Square:
+    arity = 1
+
+    def forward(self, a):
+        return a * a
+
+    def backward(self, a, grad_output):
+        return 2.0 * a * grad_output
+
+
+class BrokenCube:
+    arity = 1
+
+    def forward(self, a):
+        return a**3
+
+    def backward(self, a, grad_output):
+        return 2.0 * a * a * grad_output  # 3 was meant
+
+
+class Identity:
+    arity = 1
+
+    def forward(self, a):
+        return a
+
+    def backward(self, a, grad_output):
+        return grad_output
+
+
+square = Square()
+cube = BrokenCube()
+identity = Identity()
+__gradcheck_exclude__ = ("identity",)
+"""
+
+TESTS = """
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from mygates import cube, square
+
+
+def test_right(gradchecker):
+    assert gradchecker(square.forward, square.backward, np.array([1.0, 2.0])).passed
+    gradchecker(np.sin, lambda x, g: g * np.cos(x), np.array([0.5, 1.5]))
+
+
+def test_wrong(gradchecker):
+    gradchecker(cube.forward, cube.backward, np.array([1.0, 2.0]))
+
+
+@pytest.mark.gradcheck(mode="fast", seed=3)
+def test_marker(gradchecker):
+    result = gradchecker(square.forward, square.backward, np.array([1.0, 2.0]))
+    assert result.mode == "fast"
+
+
+@given(st.floats(0.5, 3.0))
+def test_inside_given(gradchecker, x):
+    gradchecker(square.forward, square.backward, np.array([x]))
+
+
+def test_without_a_check():
+    assert True
+"""
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makepyfile(mygates=GATES, test_user=TESTS)
+    pytester.makeini("[pytest]\naddopts = --strict-markers -p no:cacheprovider\n")
+    return pytester
+
+
+def records(path):
+    data = json.loads(path.read_text())
+    assert data["schema"] == 1
+    return data["checks"]
+
+
+def test_fixture_marker_and_given_pass_and_fail_as_they_should(project):
+    result = project.runpytest_subprocess("--gradcheck-report", "out")
+    result.assert_outcomes(passed=4, failed=1)
+    # The failure is our short message, element named, with the reproduce line.
+    result.stdout.fnmatch_lines(
+        [
+            "*GradientMismatch: gradient wrong at a[[]1[]]: analytic * vs numeric *",
+            "*reproduce: gradcheck.check(BrokenCube(...).forward*",
+            "gradcheck: 5 checks, 4 passed, 1 failed, 0 unverified; * forward calls; "
+            "worst sensitivity *",
+            "  FAIL test_user.py::test_wrong: BrokenCube.forward: gradient wrong at a[[]1[]]*",
+        ]
+    )
+    checks = records(project.path / "out" / "results.json")
+    assert (checks[0]["test"], checks[0]["status"]) == ("test_user.py::test_wrong", "fail")
+    by_test = {c["test"]: c for c in checks}
+    assert by_test["test_user.py::test_marker"]["mode"] == "fast"
+    assert by_test["test_user.py::test_marker"]["seed"] == 3
+    assert by_test["test_user.py::test_inside_given"]["checks"] > 1  # one record, many calls
+    readme = (project.path / "out" / "README.md").read_text()
+    assert readme.index("FAIL") < readme.index("PASS")
+
+
+def test_tests_using_the_fixture_carry_the_marker(project):
+    result = project.runpytest_subprocess("-m", "gradcheck")
+    result.assert_outcomes(passed=3, failed=1, deselected=1)
+
+
+def test_an_unknown_marker_option_fails_clearly_naming_the_test(pytester):
+    pytester.makepyfile(
+        test_typo="""
+import pytest
+
+@pytest.mark.gradcheck(mdoe="fast")
+def test_typo(gradchecker):
+    pass
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*test_typo.py::test_typo: unknown @pytest.mark.gradcheck*mdoe*"])
+
+
+def test_the_report_under_xdist_holds_the_same_checks_as_a_serial_run(project):
+    pytest.importorskip("xdist")
+    serial = project.runpytest_subprocess("--gradcheck-report", "serial", "-p", "no:randomly")
+    serial.assert_outcomes(passed=4, failed=1)
+    spread = project.runpytest_subprocess("-n", "2", "--gradcheck-report", "spread")
+    spread.assert_outcomes(passed=4, failed=1)
+    spread.stdout.fnmatch_lines(["gradcheck: 5 checks, 4 passed, 1 failed, 0 unverified*"])
+
+    def stable(checks):  # Hypothesis may try another number of examples per run
+        return [
+            {k: v for k, v in c.items() if k not in ("checks", "forward_calls")} for c in checks
+        ]
+
+    assert stable(records(project.path / "spread" / "results.json")) == stable(
+        records(project.path / "serial" / "results.json")
+    )
+
+
+def test_a_report_directory_that_cannot_be_written_is_a_clear_error(project):
+    (project.path / "taken").write_text("a file, not a directory")
+    result = project.runpytest_subprocess("--gradcheck-report", "taken")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--gradcheck-report taken: exists and is not a directory*"])
+    assert (project.path / "taken").read_text() == "a file, not a directory"
+
+
+def test_generated_checks_of_a_module_catch_its_broken_gate_and_skip_the_excluded(project):
+    result = project.runpytest_subprocess(
+        "--gradcheck-module", "mygates", "-k", "mygates", "--gradcheck-report", "out"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*gradient wrong at a*", "Falsifying example: property_check(*", "FAILED mygates::cube*"]
+    )
+    names = {c["function"] for c in records(project.path / "out" / "results.json")}
+    assert names == {"mygates.cube", "mygates.square"}
+
+
+def test_a_module_with_nothing_checkable_is_a_clear_error(pytester):
+    pytester.makepyfile(empty="VALUE = 1\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--gradcheck-module", "empty")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--gradcheck-module empty: nothing to check there*"])
+
+
+def test_a_run_that_checks_nothing_imports_neither_numpy_nor_gradcheck(pytester):
+    pytester.makepyfile(
+        test_plain="""
+import sys
+
+def test_plain():
+    assert "numpy" not in sys.modules and "gradcheck" not in sys.modules
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    assert "gradcheck:" not in result.stdout.str()
