@@ -201,6 +201,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
         records = collapse(records)
         report.__dict__[RECORDS_ATTRIBUTE] = records
+        if item.config.pluginmanager.hasplugin("html"):  # pytest-html, when installed
+            from pytest_html import extras
+
+            report.extras = [*getattr(report, "extras", []), extras.json(records, name="gradcheck")]
         lines = [f"{r['status'].upper():10s} {r['function']}: {r['message']}" for r in records]
         report.sections.append(("gradcheck", "\n".join(lines)))
     return report

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from gradcheck.plugin.checks import RECORD_SCHEMA
-from gradcheck.report.writer import Report, table, write
+from matplotlib.figure import Figure
 
+from gradcheck.plugin.checks import RECORD_SCHEMA
+from gradcheck.report.writer import Report, new_figure, table, write
+
+#: How the figure shows each status.
+_COLOURS = {"pass": "tab:green", "fail": "tab:red"}
 #: Failures first, then what could not be verified, then passes.
 _ORDER = {"fail": 0, "unverified": 1, "pass": 2}
 
@@ -74,6 +78,14 @@ def write_session_report(records: Sequence[dict], directory: Path) -> Path:
             ],
         )
     )
+    figure = _error_figure(checks)
+    if figure is not None:
+        report.figure(
+            "errors.png",
+            figure,
+            "Largest error against the tolerance of the worst element, one point per "
+            "resolved check: above the line, the check failed.",
+        )
     for r in checks:
         if r["status"] != "pass":
             report.add(
@@ -82,6 +94,36 @@ def write_session_report(records: Sequence[dict], directory: Path) -> Path:
                 f"```\n{r['reproduce']}\n```",
             )
     return write(report, directory)
+
+
+def _error_figure(checks: Sequence[dict]) -> Figure | None:
+    """Error against tolerance on log axes, where there are at least two points."""
+    points = [
+        (c["tolerance"], max(c["max_abs_error"], c["tolerance"] * 1e-6), c["status"])
+        for c in checks
+        if c["status"] in _COLOURS  # an unverified check resolved no error
+        and isinstance(c["tolerance"], float)
+        and isinstance(c["max_abs_error"], float)
+        and c["tolerance"] > 0.0
+    ]
+    if len(points) < 2:
+        return None
+    figure = new_figure(5.0, 4.0)
+    axes = figure.add_subplot()
+    for status, colour in (
+        ("pass", "tab:green"),
+        ("unverified", "tab:orange"),
+        ("fail", "tab:red"),
+    ):
+        chosen = [(t, e) for t, e, s in points if s == status]
+        if chosen:
+            axes.scatter(*zip(*chosen, strict=True), s=18, color=colour, label=status)
+    low = min(min(t, e) for t, e, _ in points)
+    high = max(max(t, e) for t, e, _ in points)
+    axes.plot([low, high], [low, high], color="0.5", linewidth=1)
+    axes.set(xscale="log", yscale="log", xlabel="tolerance", ylabel="largest error")
+    axes.legend()
+    return figure
 
 
 def _sensitivity_text(record: dict) -> str:

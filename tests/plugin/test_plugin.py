@@ -113,6 +113,57 @@ def test_fixture_marker_and_given_pass_and_fail_as_they_should(project):
     assert by_test["test_user.py::test_inside_given"]["checks"] > 1  # one record, many calls
     readme = (project.path / "out" / "README.md").read_text()
     assert readme.index("FAIL") < readme.index("PASS")
+    assert "![" in readme and (project.path / "out" / "errors.png").stat().st_size > 1000
+
+
+def test_the_session_mode_applies_to_checks_without_their_own(project):
+    result = project.runpytest_subprocess("--gradcheck-mode", "fast", "--gradcheck-report", "out")
+    result.assert_outcomes(passed=4, failed=1)
+    modes = {c["test"]: c["mode"] for c in records(project.path / "out" / "results.json")}
+    assert modes["test_user.py::test_right"] == "fast"
+
+
+def test_modules_listed_in_the_ini_file_are_checked(pytester):
+    pytester.makepyfile(mygates=GATES)
+    pytester.makeini("[pytest]\ngradcheck_modules = mygates\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+
+
+def test_a_crashed_worker_loses_no_other_records(project):
+    pytest.importorskip("xdist")
+    project.makepyfile(
+        test_crash="""
+import os
+
+import numpy as np
+
+from mygates import square
+
+
+def test_crash(gradchecker):
+    gradchecker(square.forward, square.backward, np.array([1.0]))
+    os._exit(1)
+"""
+    )
+    result = project.runpytest_subprocess("-n", "2", "--gradcheck-report", "out")
+    result.assert_outcomes(passed=4, failed=2)  # the crashed test counts as failed
+    tests = {c["test"] for c in records(project.path / "out" / "results.json")}
+    assert tests == {
+        "test_user.py::test_right",
+        "test_user.py::test_wrong",
+        "test_user.py::test_marker",
+        "test_user.py::test_inside_given",
+    }
+
+
+def test_pytest_html_gets_the_records_as_an_extra(project):
+    pytest.importorskip("pytest_html")
+    result = project.runpytest_subprocess("--html", "report.html", "--self-contained-html")
+    result.assert_outcomes(passed=4, failed=1)
+    html = (project.path / "report.html").read_text()
+    # pytest-html lists each extra by name and format (HTML-escaped JSON in the page).
+    assert html.count("gradcheck&#34;, &#34;format_type&#34;: &#34;json") == 4
 
 
 def test_tests_using_the_fixture_carry_the_marker(project):
