@@ -98,8 +98,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ``gradcheck`` option group and its ini keys."""
     group = parser.getgroup("gradcheck", "gradcheck: verify hand-written gradients")
     add_verify_options(group.addoption)
-    parser.addini("gradcheck_modules", "modules checked as by --gradcheck-module", "linelist")
+    parser.addini("gradcheck_mode", "default of --gradcheck-mode", default="")
+    parser.addini("gradcheck_seed", "default of --gradcheck-seed", default="")
     parser.addini("gradcheck_report", "default of --gradcheck-report", default="")
+    parser.addini("gradcheck_modules", "modules checked as by --gradcheck-module", "linelist")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,14 +111,22 @@ def pytest_configure(config: pytest.Config) -> None:
         "gradcheck(mode='auto', seed=0, atol=0, rtol=None, nondet_tol=None): options of "
         "the gradchecker calls in this test",
     )
-    defaults = {
-        key: value
-        for key, value in (
-            ("mode", config.getoption("gradcheck_mode")),
-            ("seed", config.getoption("gradcheck_seed")),
-        )
-        if value is not None
-    }
+    defaults: dict[str, Any] = {}
+    mode = config.getoption("gradcheck_mode") or config.getini("gradcheck_mode")
+    if mode:
+        if mode not in ("auto", "full", "fast"):
+            raise pytest.UsageError(f"gradcheck_mode must be auto, full or fast, got {mode!r}")
+        defaults["mode"] = mode
+    seed = config.getoption("gradcheck_seed")
+    if seed is None and config.getini("gradcheck_seed"):
+        try:
+            seed = int(config.getini("gradcheck_seed"))
+        except ValueError:
+            raise pytest.UsageError(
+                f"gradcheck_seed must be an integer, got {config.getini('gradcheck_seed')!r}"
+            ) from None
+    if seed is not None:
+        defaults["seed"] = seed
     report = config.getoption("gradcheck_report") or config.getini("gradcheck_report") or None
     directory = Path(report) if report else None
     if directory is not None and not hasattr(config, "workerinput"):

@@ -13,7 +13,11 @@ Protocols   Differentiable, DeclaresKinks, Traceable, Node, Named, DeclaresDomai
             user's class may declare, read through :func:`gradcheck.protocols.declared`
 Defaults    :mod:`gradcheck.defaults`: per-dtype tolerances, mode limits, fast-mode target
 Tools       :mod:`gradcheck.strategies` (Hypothesis), :mod:`gradcheck.adapters`,
-            :mod:`gradcheck.report` (text, and the report writer)
+            :mod:`gradcheck.report` (text, and the report writer),
+            :mod:`gradcheck.discover` (a module's differentiables)
+pytest      the ``gradchecker`` fixture, the ``gradcheck`` marker, ``--gradcheck-*``
+            options: hooks in the top-level ``_gradcheck_pytestplugin`` (no numpy on
+            load), machinery in :mod:`gradcheck.plugin`
 Internals   :mod:`gradcheck.contract` (named errors before any verdict),
             :mod:`gradcheck.numeric` (phi'(0) and its error), :mod:`gradcheck.verdict`
             (is the value right): not public, may change without notice.

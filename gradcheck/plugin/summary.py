@@ -37,8 +37,9 @@ def summary_lines(records: Sequence[dict]) -> list[str]:
     """Return the counts line, then one line per failing or unverified check."""
     counts = {status: sum(r["status"] == status for r in records) for status in _ORDER}
     calls = sum(r["forward_calls"] for r in records)
+    checks = "check" if len(records) == 1 else "checks"
     line = (
-        f"gradcheck: {len(records)} checks, {counts['pass']} passed, {counts['fail']} "
+        f"gradcheck: {len(records)} {checks}, {counts['pass']} passed, {counts['fail']} "
         f"failed, {counts['unverified']} unverified; {calls:,} forward calls"
     )
     worst = _worst_sensitivity(records)

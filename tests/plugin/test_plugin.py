@@ -124,11 +124,19 @@ def test_the_session_mode_applies_to_checks_without_their_own(project):
     assert modes["test_user.py::test_right"] == "fast"
 
 
-def test_modules_listed_in_the_ini_file_are_checked(pytester):
+def test_modules_and_mode_listed_in_the_ini_file_apply(pytester):
     pytester.makepyfile(mygates=GATES)
-    pytester.makeini("[pytest]\ngradcheck_modules = mygates\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    pytester.makeini("[pytest]\ngradcheck_modules = mygates\ngradcheck_mode = fast\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--gradcheck-report", "out")
     result.assert_outcomes(passed=1, failed=1)
+    assert {c["mode"] for c in records(pytester.path / "out" / "results.json")} == {"fast"}
+
+
+def test_a_bad_ini_mode_is_a_clear_error(pytester):
+    pytester.makeini("[pytest]\ngradcheck_mode = quick\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*gradcheck_mode must be auto, full or fast, got 'quick'*"])
 
 
 def test_a_crashed_worker_loses_no_other_records(project):
