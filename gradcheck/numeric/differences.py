@@ -295,8 +295,11 @@ def _kink(
         if disagreement > threshold:
             streak += 1
             if streak == 2:  # confirmed: the coarsest confirming rung is the least noisy
+                # ... but the coarsest too: its slopes carry their truncation (the change
+                # from the rung before), which finer rungs would have shed.
                 bounds = (rung.plus, rung.minus, plus2, minus2)
-                found = (min(bounds), max(bounds), rounding, plus2, minus2)
+                error = rounding + TRUNCATION_SAFETY * change
+                found = (min(bounds), max(bounds), error, plus2, minus2)
                 jump = disagreement
                 seen = found
         else:
