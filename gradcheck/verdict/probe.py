@@ -34,6 +34,9 @@ from gradcheck.verdict.judge import Tolerance, judge
 #: is evaluated once this far (relative to the element's scale): flat there too, the
 #: zero is confirmed; moved, the cheap step was below phi's resolution.
 FLAT_PROBE = 1e-2
+#: The ladder relative to a tiny element's own size starts at this fraction of it (and
+#: halves ``LADDER_RUNGS - 1`` times): its structure may be as close as that size.
+LOCAL_START = 0.25
 #: A change far out no larger than this many roundings of max(1, |phi|) is taken for
 #: phi's own granularity (terms of that size cancelling inside forward), not a slope.
 QUANTUM_ROUNDINGS = 1024
@@ -155,8 +158,7 @@ class Judge:
     ) -> Verdict:
         """Judge on a ladder of steps relative to the element's own size."""
         noise = Noise(self.noise.floor * self.noise.excess, self.noise.floor)
-        growth = min(self.noise.excess**0.2, MAX_STEP_GROWTH)
-        start = min(size * LADDER_START * growth, cap / 2.0)
+        start = min(size * LOCAL_START, cap / 2.0)
         estimate = ladder(evaluate, start, self.base, noise)
         return judge(analytic, estimate, self.tolerance, allowance, magnitude)
 
@@ -220,7 +222,7 @@ class Judge:
             starts.reverse()
         local = None
         if 0.0 < size < scale:  # a tiny input: its function may vary on its own scale
-            local = min(size * LADDER_START * growth, cap / 2.0)
+            local = min(size * LOCAL_START, cap / 2.0)
             starts.append(local)
         for start in starts:
             if start == coarser and coarser <= first:
