@@ -34,6 +34,9 @@ from gradcheck.verdict.judge import Tolerance, judge
 #: is evaluated once this far (relative to the element's scale): flat there too, the
 #: zero is confirmed; moved, the cheap step was below phi's resolution.
 FLAT_PROBE = 1e-2
+#: An element smaller than this fraction of its step scale is tiny: a failure seen by
+#: steps of its scale must be confirmed by steps of its own size.
+TINY = 1e-3
 #: The ladder relative to a tiny element's own size starts at this fraction of it (and
 #: halves ``LADDER_RUNGS - 1`` times): its structure may be as close as that size.
 LOCAL_START = 0.25
@@ -131,13 +134,21 @@ class Judge:
             evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size
         )
         scale = step / BASE_STEP if scale is None else scale
-        if verdict.status is Status.FAIL and 0.0 < size < scale:
+        if verdict.status is Status.FAIL and 0.0 < size < TINY * scale:
             # A tiny element: steps of its scale see the function from afar, and miss a
             # pole or kink as close as the element's own size (c / (a + d) at
-            # d = 5e-64). The derivative is the limit of the finest resolved steps.
+            # d = 5e-64). The derivative is the limit of the finest steps: a failure
+            # stands only if steps of the element's size confirm it.
             closer = self._local(evaluate, analytic, size, cap, allowance, magnitude)
             if closer.passed:
                 verdict = closer
+            elif closer.unverified:
+                verdict = replace(
+                    closer,
+                    reason=f"steps of the element's scale fail it (numeric {verdict.numeric:.6g})"
+                    f", steps of its own size {size:.1e} cannot confirm it ({closer.reason}): "
+                    "the function has structure that close (an undeclared pole or kink?)",
+                )
         if verdict.unverified and self.phi.raised > raised:
             exception = self.phi.last_exception
             verdict = replace(
