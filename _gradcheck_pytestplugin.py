@@ -65,8 +65,14 @@ CURRENT: contextvars.ContextVar[TestContext | None] = contextvars.ContextVar(
 )
 
 
-def add_verify_options(addoption: Callable[..., Any], prefix: str = "gradcheck-") -> None:
-    """Define the options shared by the plugin (``--gradcheck-*``) and the command line."""
+def add_verify_options(
+    addoption: Callable[..., Any], prefix: str = "gradcheck-", modules: bool = True
+) -> None:
+    """Define the options shared by the plugin (``--gradcheck-*``) and the command line.
+
+    ``addoption`` is pytest's or argparse's; the command line takes its modules as
+    positional arguments (``modules=False``).
+    """
     addoption(
         f"--{prefix}mode",
         choices=("auto", "full", "fast"),
@@ -85,6 +91,8 @@ def add_verify_options(addoption: Callable[..., Any], prefix: str = "gradcheck-"
         default=None,
         help="write README.md and results.json of every check into DIR",
     )
+    if not modules:
+        return
     addoption(
         f"--{prefix}module",
         metavar="MODULE",

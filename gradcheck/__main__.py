@@ -1,5 +1,5 @@
-"""``python -m gradcheck``: run the demonstration."""
+"""``python -m gradcheck``: the command line (the demonstration without arguments)."""
 
-from gradcheck.demo import main
+from gradcheck.cli import main
 
-main()
+raise SystemExit(main())

@@ -29,6 +29,7 @@ LAYERS = [
     {"check"},
     {"adapters", "adapters.stateful", "demo", "plugin", "plugin.checks"},
     {"plugin.summary", "plugin.generated"},
+    {"cli"},
     {"__init__", "__main__"},
 ]
 

@@ -2,9 +2,14 @@
 
 import runpy
 
+import pytest
 
-def test_checker_demo_catches_the_articles_bug_and_names_the_wrong_entry(capsys):
-    runpy.run_module("gradcheck", run_name="__main__")
+
+def test_checker_demo_catches_the_articles_bug_and_names_the_wrong_entry(capsys, monkeypatch):
+    monkeypatch.setattr("sys.argv", ["gradcheck"])  # python -m gradcheck, no arguments
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("gradcheck", run_name="__main__")
+    assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "5 failing of 5 elements checked" in out  # seed 003's published neuron backward
     assert "gradient check passed (full mode, 5 elements" in out  # and the fixed one

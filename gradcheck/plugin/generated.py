@@ -5,8 +5,9 @@ order so that every pytest-xdist worker collects the same items. Each item draws
 with :func:`gradcheck.strategies.inputs_for` (its declared kinks and domain honoured,
 biased to kinks, ties and extreme magnitudes) under the active Hypothesis profile and
 fails on the first wrong gradient, shrunk to a minimal input; examples where the
-numerics could not verify the derivative are counted, not failed. Examples are not kept
-in Hypothesis's database (``database=None``).
+numerics could not verify the derivative are counted, not failed (the check is
+unverified only when none could be). Examples are not kept in Hypothesis's database
+(``database=None``). :class:`PropertyRun` is shared with the command line.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, seed, settings
 
 from gradcheck.check import compare
 from gradcheck.discover import differentiables
 from gradcheck.errors import InvalidInputError
 from gradcheck.plugin.checks import record
-from gradcheck.result import Status
+from gradcheck.result import CheckResult, Status
 from gradcheck.strategies import inputs_for
 
 
@@ -40,33 +41,13 @@ class GeneratedCheck(pytest.Item):
         from _gradcheck_pytestplugin import CURRENT, SESSION
 
         options = dict(self.config.stash[SESSION].defaults)
-        target, outcome = self.target, {"examples": 0, "unverified": 0, "calls": 0}
-        # Each example's check is counted; the last (the minimal failing one, on a
-        # failure) is recorded.
-
-        @settings(database=None, deadline=None)
-        @given(inputs_for(target))
-        def property_check(inputs: tuple[Any, ...]) -> None:
-            result = compare(target.forward, target.backward, *inputs, **options)
-            outcome["examples"] += 1
-            outcome["calls"] += result.forward_calls
-            outcome["unverified"] += result.status is Status.UNVERIFIED
-            outcome["last"] = result
-            if result.status is Status.FAIL:
-                raise WrongGradient(str(result), result)
-
+        run = PropertyRun(self.target, options)
         context = CURRENT.get()
         try:
-            property_check()
+            run.check(settings(database=None, deadline=None))
         finally:
-            if context is not None and "last" in outcome:
-                entry = record(outcome["last"], target.forward, options, self.nodeid)
-                entry["function"] = self.nodeid.replace("::", ".")
-                entry["unverified_examples"] = outcome["unverified"]
-                if entry["status"] == "unverified":
-                    entry["status"] = "pass"  # an unverified example is no failure here
-                entry.update(checks=outcome["examples"], forward_calls=outcome["calls"])
-                context.records.append(entry)
+            if context is not None and run.last is not None:
+                context.records.append(run.record(self.nodeid.replace("::", "."), self.nodeid))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         """Return our message and Hypothesis's falsifying example, no traceback."""
@@ -79,6 +60,62 @@ class GeneratedCheck(pytest.Item):
         """Where the target lives, for pytest's report lines."""
         module = sys.modules.get(type(self.target).__module__)
         return Path(getattr(module, "__file__", "") or "."), None, f"gradcheck: {self.name}"
+
+
+class PropertyRun:
+    """Check one differentiable on Hypothesis inputs, keeping count.
+
+    Each example's check is counted; the last (the minimal failing one, on a failure) is
+    kept. A wrong gradient raises :class:`WrongGradient`; an example the numerics could
+    not verify is counted, not raised.
+    """
+
+    def __init__(self, target: object, options: dict[str, Any]) -> None:
+        self.target = target
+        self.options = options
+        self.examples = 0
+        self.unverified = 0
+        self.calls = 0
+        self.last: CheckResult | None = None
+
+    def check(self, settings_: settings, seed_: int | None = None) -> None:
+        """Run the property under ``settings_`` (and Hypothesis ``seed``, if given)."""
+        __tracebackhide__ = True
+        target = self.target
+
+        @(seed(seed_) if seed_ is not None else (lambda test: test))
+        @settings_
+        @given(inputs_for(target))
+        def property_check(inputs: tuple[Any, ...]) -> None:
+            result = compare(target.forward, target.backward, *inputs, **self.options)
+            self.examples += 1
+            self.unverified += result.status is Status.UNVERIFIED
+            self.calls += result.forward_calls
+            self.last = result
+            if result.status is Status.FAIL:
+                raise WrongGradient(str(result), result)
+
+        property_check()
+
+    def record(self, function: str, test: str) -> dict:
+        """Return the run's record: the kept check, with the run's counts.
+
+        An unverified last example is no failure: the run's status is UNVERIFIED only
+        when no example could be verified.
+        """
+        assert self.last is not None
+        entry = record(self.last, self.target.forward, self.options, test)
+        status = entry["status"]
+        if status == "unverified" and self.unverified < self.examples:
+            status = "pass"
+        entry.update(
+            function=function,
+            status=status,
+            checks=self.examples,
+            unverified_examples=self.unverified,
+            forward_calls=self.calls,
+        )
+        return entry
 
 
 class WrongGradient(AssertionError):

@@ -48,7 +48,8 @@ def summary_lines(records: Sequence[dict]) -> list[str]:
     lines = [line]
     for r in ordered(records):
         if r["status"] != "pass":
-            lines.append(f"  {r['status'].upper()} {r['test']}: {r['function']}: {r['message']}")
+            where = r["test"] if r["test"] == r["function"] else f"{r['test']}: {r['function']}"
+            lines.append(f"  {r['status'].upper()} {where}: {r['message']}")
     return lines
 
 

@@ -4,47 +4,18 @@ import json
 
 import pytest
 
+from tests.scratch import GATE_CLASSES
+
 pytest_plugins = ["pytester"]
 
-GATES = """
-import numpy as np
-
-
-class Square:
-    arity = 1
-
-    def forward(self, a):
-        return a * a
-
-    def backward(self, a, grad_output):
-        return 2.0 * a * grad_output
-
-
-class BrokenCube:
-    arity = 1
-
-    def forward(self, a):
-        return a**3
-
-    def backward(self, a, grad_output):
-        return 2.0 * a * a * grad_output  # 3 was meant
-
-
-class Identity:
-    arity = 1
-
-    def forward(self, a):
-        return a
-
-    def backward(self, a, grad_output):
-        return grad_output
-
-
-square = Square()
+GATES = (
+    GATE_CLASSES
+    + """square = Square()
 cube = BrokenCube()
 identity = Identity()
 __gradcheck_exclude__ = ("identity",)
 """
+)
 
 TESTS = """
 import numpy as np
