@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def _error_figure(checks: Sequence[dict]) -> Figure | None:
         if c["status"] in _COLOURS  # an unverified check resolved no error
         and isinstance(c["tolerance"], float)
         and isinstance(c["max_abs_error"], float)
-        and c["tolerance"] > 0.0
+        and c["tolerance"] > sys.float_info.min  # subnormal ones would squash the rest
     ]
     if len(points) < 2:
         return None
