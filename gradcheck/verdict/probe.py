@@ -170,6 +170,18 @@ class Judge:
         """Judge on a ladder of steps relative to the element's own size."""
         noise = Noise(self.noise.floor * self.noise.excess, self.noise.floor)
         start = min(size * LOCAL_START, cap / 2.0)
+        return self._on_ladder(evaluate, analytic, start, noise, allowance, magnitude)
+
+    def _on_ladder(
+        self,
+        evaluate: Evaluate,
+        analytic: float,
+        start: float,
+        noise: Noise,
+        allowance: float,
+        magnitude: float,
+    ) -> Verdict:
+        """Judge ``analytic`` on one ladder of steps from ``start``."""
         estimate = ladder(evaluate, start, self.base, noise)
         return judge(analytic, estimate, self.tolerance, allowance, magnitude)
 
@@ -243,26 +255,14 @@ class Judge:
             here = noise
             if start == local:
                 here = Noise(max(noise.floor * noise.excess, quantum), noise.floor)
-            again = judge(
-                analytic,
-                ladder(evaluate, start, self.base, here),
-                self.tolerance,
-                allowance,
-                magnitude,
-            )
+            again = self._on_ladder(evaluate, analytic, start, here, allowance, magnitude)
             if not again.unverified:
                 return again
         if np.isfinite(cap):
             # A declared kink closer than any resolving step: judged as sitting on it,
             # by one-sided differences at ordinary steps (the subgradient rule).
             start = scale * LADDER_START * growth
-            again = judge(
-                analytic,
-                ladder(evaluate, start, self.base, noise),
-                self.tolerance,
-                allowance,
-                magnitude,
-            )
+            again = self._on_ladder(evaluate, analytic, start, noise, allowance, magnitude)
             if again.kink and not again.unverified:
                 return again
             # Straddled without a confirmed jump: bounded by the one-sided values.
