@@ -174,6 +174,7 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: they apply to these too
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:

@@ -203,6 +203,11 @@ def test_generated_checks_of_a_module_catch_its_broken_gate_and_skip_the_exclude
     )
     names = {c["function"] for c in records(project.path / "out" / "results.json")}
     assert names == {"mygates.cube", "mygates.square"}
+    # -k and -m select among generated checks as among any tests.
+    only = project.runpytest_subprocess("--gradcheck-module", "mygates", "-k", "square or without")
+    only.assert_outcomes(passed=2, deselected=5)  # mygates::square and test_without_a_check
+    marked = project.runpytest_subprocess("--gradcheck-module", "mygates", "-m", "not gradcheck")
+    marked.assert_outcomes(passed=1, deselected=6)
 
 
 def test_a_module_with_nothing_checkable_is_a_clear_error(pytester):
