@@ -128,7 +128,9 @@ def _largest_slope(
             trial = [*sigma[:k], side, *sigma[k + 1 :]]
             tried = slope(trial)
             found.append(tried)
-            if tried is not None and (best is None or tried[0] > best[0]):
+            # Only a rise beyond both estimates' errors counts: a rounding-level one
+            # would move the ascent sideways and past the side that matters.
+            if tried is not None and (best is None or tried[0] > best[0] + tried[1] + best[1]):
                 best, sigma = tried, trial
     finite = [s for s in found if s is not None]
     return max(finite) if finite else None

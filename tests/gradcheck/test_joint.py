@@ -9,6 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 import gradcheck
 from gradcheck import Status
+from nets import gates
 
 ONES, ZEROS = np.ones(3), np.zeros(3)
 
@@ -180,3 +181,16 @@ def test_routed_and_shared_max_never_fail_on_tied_grids(grid, backward):
 @given(hnp.arrays(np.float64, (4, 4), elements=st.sampled_from([0.0, 1.0, 2.0, 3.0])))
 def test_routed_max_pool_never_fails_on_quantized_images(image):
     assert gradcheck.compare(max_pool, max_pool_backward, image).mismatches == ()
+
+
+def test_a_broadcast_input_tied_with_one_and_near_another_passes_routed_fails_naive():
+    """Found by the thorough profile: b = 1e-15 ties a[1] and sits 1e-15 above a[0]; the
+    slope bound needs a[1] above b and b left where it is, which the ascent must find."""
+    a, b = np.array([0.0, 1e-15]), np.array(1e-15)
+
+    def naive(a, b, g):
+        top = np.maximum(a, b)
+        return g * (a == top), np.array(np.sum(g * (b == top)))
+
+    gradcheck.check(gates.maximum.forward, gates.maximum.backward, a, b)
+    assert gradcheck.compare(np.maximum, naive, a, b).mismatches[0].where.startswith("jointly")
