@@ -15,11 +15,12 @@ element with ``d_i = 0`` where it is), which is exact for kinks of separate elem
 for ties whose gradient is routed to one input or shared; an ascent then moves one
 element at a time to another side while the slope grows (ties shared by several
 inputs), and a few random sign patterns and ``x`` itself are tried besides, the
-largest counting. A gradient that exceeds the bound
-fails; an estimate too uncertain to judge by is dropped (the elements' own verdicts
-stand). It costs nothing where fewer than two elements with a nonzero gradient sit on
-kinks, and up to ``2 * 4 * (JOINT_PATTERNS + 2 + 2 * JOINT_ASCENT)`` forward calls
-otherwise (176).
+largest counting. A gradient that exceeds the bound fails; an estimate too uncertain
+to judge by is dropped (the elements' own verdicts stand), and so is the check where
+an element at a kink is tiny (below ``TINY`` of its step scale: its kink was resolved
+at its own size, far below the displacement). It costs nothing where fewer than two
+elements with a nonzero gradient sit on kinks, and up to
+``2 * 4 * (JOINT_PATTERNS + 2 + 2 * JOINT_ASCENT)`` forward calls otherwise (176).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from gradcheck.numeric.differences import Estimate
 from gradcheck.result import Verdict
 from gradcheck.verdict.judge import judge
 from gradcheck.verdict.plan import CheckPlan
-from gradcheck.verdict.probe import Judge
+from gradcheck.verdict.probe import TINY, Judge
 
 #: Displacement of the kink elements, relative to their step scale (up to twice it):
 #: far above the steps along d (a quarter of it), far below the distance to other kinks.
@@ -66,6 +67,10 @@ def joint_verdicts(
         and plan.gradients[which].flat[index] != 0.0
     ]
     if len(kinks) < 2:
+        return []
+    if any(0.0 < plan.sizes[w].flat[i] < TINY * plan.scales[w].flat[i] for w, i, _ in kinks):
+        # A tiny element's kink was resolved at its own size, far below the displacement
+        # (1e-6 of the scale): its slopes describe another neighbourhood. Not judged.
         return []
     direction = [np.zeros(shape) for shape in plan.shapes]
     for which, index, _ in kinks:
@@ -117,8 +122,15 @@ def _largest_slope(
         greedy.append(1.0 if right > left else -1.0 if left > right else 0.0)
         stakes.append(abs(right - left))
 
+    # Distinct displacement sizes, the largest for the element whose side matters most:
+    # where tied elements move the same way, it ends up on top.
+    rank = np.argsort(np.argsort(stakes, kind="stable"), kind="stable")
+    sizes = [1.0 + float(r) / len(kinks) for r in rank]
+
     def slope(sigma: Sequence[float]) -> tuple[float, float] | None:
-        return _slope_at(judge_, plan, kinks, direction, sigma)
+        return _slope_at(
+            judge_, plan, kinks, direction, [s * z for s, z in zip(sigma, sizes, strict=True)]
+        )
 
     found = [slope(greedy), slope([0.0] * len(kinks))]
     found += [slope(list(rng.choice([-1.0, 1.0], size=len(kinks)))) for _ in range(JOINT_PATTERNS)]
@@ -143,12 +155,14 @@ def _slope_at(
     direction: list[np.ndarray],
     sigma: Sequence[float],
 ) -> tuple[float, float] | None:
-    """Return the forward derivative along ``direction`` at ``x + delta * sigma``, and its error."""
+    """Return the forward derivative along ``direction`` at ``x + delta * sigma``, and its error.
+
+    ``sigma`` holds each element's signed displacement in units of ``JOINT_DISPLACEMENT``
+    times its scale.
+    """
     offset = [np.zeros(shape) for shape in plan.shapes]
-    # Distinct magnitudes, so that elements displaced to the same side do not tie again.
-    for k, ((which, index, _), side) in enumerate(zip(kinks, sigma, strict=True)):
-        size = JOINT_DISPLACEMENT * (1.0 + k / len(kinks)) * plan.scales[which].flat[index]
-        offset[which].flat[index] = side * size
+    for (which, index, _), side in zip(kinks, sigma, strict=True):
+        offset[which].flat[index] = side * JOINT_DISPLACEMENT * plan.scales[which].flat[index]
     step = JOINT_DISPLACEMENT / 4.0
 
     def at(t: float) -> float:

@@ -183,14 +183,9 @@ def test_routed_max_pool_never_fails_on_quantized_images(image):
     assert gradcheck.compare(max_pool, max_pool_backward, image).mismatches == ()
 
 
-def test_a_broadcast_input_tied_with_one_and_near_another_passes_routed_fails_naive():
-    """Found by the thorough profile: b = 1e-15 ties a[1] and sits 1e-15 above a[0]; the
-    slope bound needs a[1] above b and b left where it is, which the ascent must find."""
-    a, b = np.array([0.0, 1e-15]), np.array(1e-15)
-
-    def naive(a, b, g):
-        top = np.maximum(a, b)
-        return g * (a == top), np.array(np.sum(g * (b == top)))
-
-    gradcheck.check(gates.maximum.forward, gates.maximum.backward, a, b)
-    assert gradcheck.compare(np.maximum, naive, a, b).mismatches[0].where.startswith("jointly")
+@pytest.mark.parametrize("a", [[0.0, 1e-15], [1e-15, 0.0]])
+def test_a_tiny_broadcast_input_tied_with_one_and_near_another_passes_routed(a):
+    """Found by the thorough profile: b = 1e-15 ties one element of a and sits 1e-15 from
+    the other. Its kink is resolved at its own size, so the joint check, whose points are
+    displaced by 1e-6, is not applied there (a naive backward is then not caught)."""
+    gradcheck.check(gates.maximum.forward, gates.maximum.backward, np.array(a), np.array(1e-15))
