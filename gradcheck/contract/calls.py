@@ -21,9 +21,10 @@ from gradcheck.errors import (
     NondeterminismError,
 )
 
-#: backward(x, -2 g) must equal -2 backward(x, g): scaling by a power of two is exact in
-#: floating point, so a linear backward agrees to within a few roundings.
-LINEARITY_SCALE = -2.0
+#: backward(x, -g / 2) must equal -backward(x, g) / 2: scaling by a power of two is exact
+#: in floating point, so a linear backward agrees to within a few roundings (halving, not
+#: doubling: a gradient near the float maximum must not overflow in the probe itself).
+LINEARITY_SCALE = -0.5
 LINEARITY_ROUNDINGS = 64
 #: Two identical calls may differ by this many roundings (relative to the largest
 #: value) by default: summation in a varying order, not randomness.
