@@ -58,6 +58,8 @@ class Session:
 
 
 SESSION = pytest.StashKey[Session]()
+#: The running test's context, on its item (for its report).
+_CONTEXT = pytest.StashKey[TestContext]()
 #: The test being run, set around each test call: the fixture (session-scoped, so safe
 #: inside ``@given``) records into it.
 CURRENT: contextvars.ContextVar[TestContext | None] = contextvars.ContextVar(
@@ -204,9 +206,6 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         return (yield)
     finally:
         CURRENT.reset(token)
-
-
-_CONTEXT = pytest.StashKey[TestContext]()
 
 
 @pytest.hookimpl(wrapper=True)

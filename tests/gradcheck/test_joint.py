@@ -29,6 +29,10 @@ def naive_max(a, b, g):
     return g * (a == top), g * (b == top)
 
 
+def negative_max(a, b):
+    return -np.maximum(a, b)
+
+
 def max3(a, b, c):
     return np.maximum(np.maximum(a, b), c)
 
@@ -85,11 +89,7 @@ def relu_sum_backward(w, g):
 CORRECT = {
     "max routed to one": (np.maximum, routed_max, (ONES, ONES)),
     "max shared evenly": (np.maximum, shared_max, (ONES, ONES)),
-    "-max routed": (
-        lambda a, b: -np.maximum(a, b),
-        lambda a, b, g: routed_max(a, b, -g),
-        (ONES, ONES),
-    ),
+    "-max routed": (negative_max, lambda a, b, g: routed_max(a, b, -g), (ONES, ONES)),
     "max of three routed": (max3, routed_max3, (ONES, ONES, ONES)),
     "|a - b|": (abs_gap, abs_gap_backward, (ONES, ONES)),
     "2 relu(max(a, b))": (relu_of_max, relu_of_max_backward, (ZEROS, ZEROS)),
@@ -99,11 +99,7 @@ CORRECT = {
 
 WRONG = {
     "max sent to both": (np.maximum, naive_max, (ONES, ONES)),
-    "-max sent to both": (
-        lambda a, b: -np.maximum(a, b),
-        lambda a, b, g: naive_max(a, b, -g),
-        (ONES, ONES),
-    ),
+    "-max sent to both": (negative_max, lambda a, b, g: naive_max(a, b, -g), (ONES, ONES)),
     "max of three sent to all": (max3, naive_max3, (ONES, ONES, ONES)),
 }
 
