@@ -23,7 +23,6 @@ Disable it with ``-p no:gradcheck``.
 from __future__ import annotations
 
 import contextvars
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,13 +148,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _check_writable(directory: Path) -> None:
     """Fail at once, before any test runs, if the report cannot be written there."""
-    if directory.exists() and not directory.is_dir():
-        raise pytest.UsageError(f"--gradcheck-report {directory}: exists and is not a directory")
-    probe = directory
-    while not probe.exists():
-        probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        raise pytest.UsageError(f"--gradcheck-report {directory}: {probe} is not writable")
+    from gradcheck.report.writer import unwritable  # only when a report is asked for
+
+    problem = unwritable(directory)
+    if problem is not None:
+        raise pytest.UsageError(f"--gradcheck-report {directory}: {problem}")
 
 
 def _marker_options(item: pytest.Item) -> dict[str, Any]:

@@ -95,8 +95,11 @@ def _load(module: str) -> ModuleType:
 
 
 def _check_report_directory(directory: Path) -> None:
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--report {directory}: exists and is not a directory")
+    from gradcheck.report.writer import unwritable
+
+    problem = unwritable(directory)
+    if problem is not None:
+        raise UsageError(f"--report {directory}: {problem}")
 
 
 def verify(arguments: argparse.Namespace) -> int:

@@ -91,3 +91,7 @@ class ForwardError(GradcheckError, ValueError):
 
 class PrecisionWarning(UserWarning):
     """Inputs in reduced precision: the verdict uses looser, dtype-fitted tolerances."""
+
+
+class ReportError(GradcheckError, ValueError):
+    """A report cannot be written where it was asked for (a file there, foreign files)."""

@@ -210,6 +210,8 @@ class CheckResult:
     numeric : tuple of numpy.ndarray
         The numerical gradients (at kinks, the subgradient nearest the analytic value);
         nan where an element was not judged alone (fast mode) or not verified.
+    tolerances : tuple of numpy.ndarray
+        Each element's tolerance (nan where it was not judged alone).
     hint : str or None
         A guess at the cause of a mismatch.
     reproduce : str
@@ -244,6 +246,7 @@ class CheckResult:
     miss_probability: float | None
     analytic: tuple[np.ndarray, ...] = field(repr=False)
     numeric: tuple[np.ndarray, ...] = field(repr=False)
+    tolerances: tuple[np.ndarray, ...] = field(repr=False)
     hint: str | None
     reproduce: str
     random_grad_output: bool = False

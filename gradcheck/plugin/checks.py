@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from gradcheck.check import compare, raise_unless_passed
-from gradcheck.result import CheckResult
+from gradcheck.result import CheckResult, Location
 
 #: The version of the record's layout (``results.json``'s ``schema``).
-RECORD_SCHEMA = 1
+RECORD_SCHEMA = 2
+#: A record keeps the rows of at most this many elements (the worst, by error/tolerance).
+ELEMENTS_KEPT = 256
+#: The order of element rows: failures first.
+_RANK = {"fail": 0, "unverified": 1, "pass": 2}
 
 
 def _name(function: object) -> str:
@@ -23,6 +29,50 @@ def _name(function: object) -> str:
 def _finite(value: float) -> float | str:
     """Return a float JSON can hold (non-finite values as their names)."""
     return float(value) if value == value and abs(value) != float("inf") else str(float(value))
+
+
+def element_rows(result: CheckResult) -> list[dict]:
+    """Return one row per element judged alone: where, status, values, error, tolerance.
+
+    Failures first, then unverified elements, then passes, each by error over tolerance,
+    worst first; at most :data:`ELEMENTS_KEPT` rows. Fast mode judges directions, not
+    elements, and gives no rows.
+    """
+    failing = {f.location for f in result.mismatches if f.location is not None}
+    unresolved = {f.location for f in result.unverified if f.location is not None}
+    kinks = set(result.at_kinks)
+    rows = []
+    for which, tolerances in enumerate(result.tolerances):
+        for index in np.ndindex(tolerances.shape):
+            tolerance = float(tolerances[index])
+            if tolerance != tolerance:  # not judged alone
+                continue
+            location = Location(which, result.names[which], tuple(int(i) for i in index))
+            analytic = float(result.analytic[which][index])
+            numeric = float(result.numeric[which][index])
+            status = "fail" if location in failing else "pass"
+            status = "unverified" if location in unresolved else status
+            error = abs(analytic - numeric) if status != "unverified" else float("nan")
+            rows.append(
+                {
+                    "where": str(location),
+                    "status": status,
+                    "analytic": _finite(analytic),
+                    "numeric": _finite(numeric),
+                    "error": _finite(error),
+                    "tolerance": _finite(tolerance),
+                    "kink": location in kinks,
+                }
+            )
+    rows.sort(key=lambda r: (_RANK[r["status"]], -_ratio(r)))
+    return rows[:ELEMENTS_KEPT]
+
+
+def _ratio(row: dict) -> float:
+    error, tolerance = row["error"], row["tolerance"]
+    if not isinstance(error, float) or not isinstance(tolerance, float) or tolerance <= 0.0:
+        return 0.0
+    return error / tolerance
 
 
 def record(result: CheckResult, forward: object, options: dict[str, Any], test: str) -> dict:
@@ -51,6 +101,8 @@ def record(result: CheckResult, forward: object, options: dict[str, Any], test: 
         "backward_calls": int(result.backward_calls),
         "seed": int(options.get("seed", 0)),
         "reproduce": str(result.reproduce),
+        "hint": str(result.hint) if result.hint is not None else None,
+        "element_rows": element_rows(result),
     }
 
 

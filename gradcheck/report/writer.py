@@ -1,11 +1,14 @@
 """Write a report: Markdown, PNG figures and a JSON of every number, atomically.
 
 Each report goes to its own folder (``reports/<name>/``): ``README.md``, one PNG per
-figure and ``numbers.json``. Every file is written to a temporary file beside its
-target and moved into place, so a reader never sees half a report. The bytes depend
-only on the content: figures are built on ``matplotlib.figure.Figure`` (no pyplot
-state) and saved without the ``Software`` tag, JSON keys are sorted, and no
-timestamps are written, so a regenerated report diffs clean.
+figure, ``numbers.json`` and the marker file :data:`MARKER`. The folder is written
+whole into a temporary folder beside it and renamed into place, so a reader never sees
+half a report and no file of an older report lingers; a folder that holds anything
+but an earlier report (no marker) is never replaced. The bytes depend only on the
+content: figures are built on ``matplotlib.figure.Figure`` (no pyplot state) and saved
+without the ``Software`` tag, JSON keys are sorted, and no timestamps are written, so
+a regenerated report diffs clean on the machine that wrote it (another BLAS build may
+round the last digits of some numbers differently).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import io
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +25,13 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from gradcheck.errors import ReportError
+
 #: PNG metadata: without matplotlib's version, so the bytes do not change with it.
 PNG_METADATA = {"Software": None}
+#: The file that marks a folder as a report this writer may replace whole.
+MARKER = ".gradcheck-report"
+_MARKER_TEXT = b"Written by gradcheck's report writer: the next write replaces this folder.\n"
 
 
 @dataclass
@@ -109,20 +118,86 @@ def _plain(value: object) -> object:
     raise TypeError(f"report numbers must be builtin types, got {type(value).__name__}")
 
 
-def write(report: Report, directory: Path) -> Path:
-    """Write a report into ``directory / report.name``; return that folder."""
-    folder = Path(directory) / report.name
-    # Everything is rendered before the first file is written: a report that fails to
-    # render (a numpy scalar among its numbers) leaves no partial report behind.
-    numbers = json.dumps(_plain(report.numbers), indent=2, sort_keys=True) + "\n"
-    markdown = report.markdown()
+def unwritable(folder: Path) -> str | None:
+    """Return why a report cannot be written to ``folder``, or None if it can.
+
+    A report replaces its folder whole, so the folder must be absent, empty, or an
+    earlier report (holding :data:`MARKER`); and the nearest existing ancestor must be
+    writable.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        return "exists and is not a directory"
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+        return (
+            "holds files that are not a gradcheck report (a report replaces its folder "
+            "whole: choose an empty or a new one)"
+        )
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    writable = probe if probe != folder else folder.parent
+    if not os.access(writable, os.W_OK):
+        return f"{writable} is not writable"
+    return None
+
+
+def render(report: Report) -> dict[str, bytes]:
+    """Return every file of a report, by name, rendered (nothing is written)."""
+    files = {}
     for file_name, figure in report.figures.items():
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata=PNG_METADATA)
-        _atomic_write(folder / file_name, buffer.getvalue())
-    _atomic_write(folder / report.numbers_file, numbers.encode())
-    _atomic_write(folder / "README.md", markdown.encode())
-    return folder
+        files[file_name] = buffer.getvalue()
+    numbers = json.dumps(_plain(report.numbers), indent=2, sort_keys=True) + "\n"
+    files[report.numbers_file] = numbers.encode()
+    files["README.md"] = report.markdown().encode()
+    files[MARKER] = _MARKER_TEXT
+    return files
+
+
+def write(report: Report, directory: Path) -> Path:
+    """Write a report as the folder ``directory / report.name``; return that folder.
+
+    Raises
+    ------
+    ReportError
+        The folder is a file, holds files that are not a report, or cannot be written.
+    """
+    folder = Path(directory) / report.name
+    problem = unwritable(folder)
+    if problem is not None:
+        raise ReportError(f"cannot write the report to {folder}: {problem}")
+    # Everything is rendered before the first file is written: a report that fails to
+    # render (a numpy scalar among its numbers) leaves no partial report behind.
+    files = render(report)
+    folder = folder.resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.new."))
+    try:
+        for file_name, data in files.items():
+            (staging / file_name).write_bytes(data)
+        _swap_in(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Path(directory) / report.name
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Put ``staging`` where ``folder`` is: two renames, the old one removed after."""
+    if not folder.exists():
+        os.replace(staging, folder)
+        return
+    retired = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old."))
+    os.replace(folder, retired / folder.name)
+    try:
+        os.replace(staging, folder)
+    except BaseException:
+        os.replace(retired / folder.name, folder)
+        shutil.rmtree(retired, ignore_errors=True)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def write_index(reports: Sequence[Report], directory: Path, preamble: str) -> Path:

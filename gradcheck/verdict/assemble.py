@@ -134,10 +134,12 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
             )
         )
     numeric = [np.full(shape, np.nan) for shape in context.plan.shapes]
+    tolerances = [np.full(shape, np.nan) for shape in context.plan.shapes]
     for which, index, verdict in outcome.elements:
         location = _location(context, which, index)
         findings.append(Finding(str(location), location, verdict))
         numeric[which].flat[index] = verdict.numeric
+        tolerances[which].flat[index] = verdict.tolerance
     mismatches = _by_margin([f for f in findings if f.status is Status.FAIL])
     unverified = [f for f in findings if f.status is Status.UNVERIFIED]
     passes = _by_margin([f for f in findings if f.status is Status.PASS])
@@ -166,6 +168,7 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
         miss_probability=outcome.miss_probability,
         analytic=tuple(g.copy() for g in context.plan.gradients),
         numeric=tuple(numeric),
+        tolerances=tuple(tolerances),
         hint=_hint(context, mismatches, unverified, numeric),
         reproduce=context.reproduce,
         random_grad_output=context.random_grad_output,

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from gradcheck.plugin.checks import RECORD_SCHEMA
 from tests.scratch import GATE_CLASSES
 
 pytest_plugins = ["pytester"]
@@ -60,7 +61,7 @@ def project(pytester):
 
 def records(path):
     data = json.loads(path.read_text())
-    assert data["schema"] == 1
+    assert data["schema"] == RECORD_SCHEMA == 2
     return data["checks"]
 
 
