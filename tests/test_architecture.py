@@ -18,6 +18,7 @@ HEAVY = ("scipy", "matplotlib", "pytest", "torch", "jax", "hypothesis")
 #: below. report.text renders results by their attributes, so results can use it.
 LAYERS = [
     {"errors", "defaults", "report.text", "report.writer", "report"},
+    {"report.figures"},
     {"protocols", "result"},
     {"contract", "contract.inputs", "contract.calls", "numeric", "numeric.phi"},
     {"numeric.noise", "numeric.differences"},

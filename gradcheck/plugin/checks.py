@@ -132,7 +132,7 @@ def collapse(records: Sequence[dict]) -> list[dict]:
     A test may check one function many times (inside ``@given``, once per example): the
     record kept is the most severe (a failure, else an unverified check, else the pass
     with the weakest sensitivity), with ``checks`` counting the calls and
-    ``forward_calls`` their sum.
+    ``forward_calls``, ``backward_calls`` their sums.
     """
     kept: dict[str, dict] = {}
     for entry in records:
@@ -141,12 +141,14 @@ def collapse(records: Sequence[dict]) -> list[dict]:
             kept[entry["function"]] = {**entry, "checks": 1}
             continue
         calls = current["forward_calls"] + entry["forward_calls"]
+        backward = current["backward_calls"] + entry["backward_calls"]
         if _worse(entry, current):
             current = {**entry}
         kept[entry["function"]] = {
             **current,
             "checks": kept[entry["function"]]["checks"] + 1,
             "forward_calls": calls,
+            "backward_calls": backward,
         }
     return list(kept.values())
 

@@ -13,11 +13,15 @@ unverified only when none could be). Examples are not kept in Hypothesis's datab
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
 from gradcheck.check import compare
 from gradcheck.discover import differentiables
@@ -62,35 +66,70 @@ class GeneratedCheck(pytest.Item):
         return Path(getattr(module, "__file__", "") or "."), None, f"gradcheck: {self.name}"
 
 
+@dataclass(frozen=True)
+class Case:
+    """One drawn check: a forward/backward pair, its inputs, and options of its own.
+
+    ``description`` says what was drawn (a model's configuration); Hypothesis shows it,
+    with the inputs, in a falsifying example.
+    """
+
+    forward: Callable[..., Any]
+    backward: Callable[..., Any]
+    inputs: tuple[Any, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(np.array_repr(np.asarray(x), precision=17) for x in self.inputs)
+        return f"{self.description or 'inputs'}: ({shown})"
+
+
+def cases_for(target: object) -> st.SearchStrategy[Case]:
+    """Draw the cases of a differentiable: its own pair on :func:`inputs_for` inputs."""
+    return inputs_for(target).map(
+        lambda inputs: Case(target.forward, target.backward, tuple(inputs))
+    )
+
+
 class PropertyRun:
     """Check one differentiable on Hypothesis inputs, keeping count.
 
     Each example's check is counted; the last (the minimal failing one, on a failure) is
     kept. A wrong gradient raises :class:`WrongGradient`; an example the numerics could
-    not verify is counted, not raised.
+    not verify is counted, not raised. ``cases`` draws what to check (default: the
+    target's own pair on :func:`cases_for` inputs).
     """
 
-    def __init__(self, target: object, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        target: object,
+        options: dict[str, Any],
+        cases: st.SearchStrategy[Case] | None = None,
+    ) -> None:
         self.target = target
         self.options = options
+        self.cases = cases if cases is not None else cases_for(target)
         self.examples = 0
         self.unverified = 0
         self.calls = 0
+        self.backward_calls = 0
         self.last: CheckResult | None = None
 
     def check(self, settings_: settings, seed_: int | None = None) -> None:
         """Run the property under ``settings_`` (and Hypothesis ``seed``, if given)."""
         __tracebackhide__ = True
-        target = self.target
 
         @(seed(seed_) if seed_ is not None else (lambda test: test))
         @settings_
-        @given(inputs_for(target))
-        def property_check(inputs: tuple[Any, ...]) -> None:
-            result = compare(target.forward, target.backward, *inputs, **self.options)
+        @given(self.cases)
+        def property_check(case: Case) -> None:
+            options = {**self.options, **case.options}
+            result = compare(case.forward, case.backward, *case.inputs, **options)
             self.examples += 1
             self.unverified += result.status is Status.UNVERIFIED
             self.calls += result.forward_calls
+            self.backward_calls += result.backward_calls
             self.last = result
             if result.status is Status.FAIL:
                 raise WrongGradient(str(result), result)
@@ -114,6 +153,7 @@ class PropertyRun:
             checks=self.examples,
             unverified_examples=self.unverified,
             forward_calls=self.calls,
+            backward_calls=self.backward_calls,
         )
         return entry
 

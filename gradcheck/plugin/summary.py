@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 from gradcheck.plugin.checks import RECORD_SCHEMA
-from gradcheck.report.writer import Report, new_figure, table, write
+from gradcheck.report.figures import element_figures, failure_figure
+from gradcheck.report.writer import Report, table, write
 
-#: How the figure shows each status.
-_COLOURS = {"pass": "tab:green", "fail": "tab:red"}
 #: Failures first, then what could not be verified, then passes.
 _ORDER = {"fail": 0, "unverified": 1, "pass": 2}
 
@@ -54,79 +50,114 @@ def summary_lines(records: Sequence[dict]) -> list[str]:
     return lines
 
 
-def write_session_report(records: Sequence[dict], directory: Path) -> Path:
-    """Write ``directory/README.md`` (failing first) and ``directory/results.json``."""
-    checks = ordered(records)
-    report = Report(
-        name="",
-        title="gradcheck: verification report",
-        summary=summary_lines(checks)[0],
-        numbers={"schema": RECORD_SCHEMA, "checks": checks},
-        numbers_file="results.json",
-    )
-    report.add(summary_lines(checks)[0] + ".")
-    report.add(
-        table(
-            ["status", "test", "function", "worst element", "sensitivity", "forward calls"],
-            [
-                [
-                    r["status"].upper(),
-                    f"`{r['test']}`",
-                    f"`{r['function']}`",
-                    r["worst"],
-                    _sensitivity_text(r),
-                    r["forward_calls"],
-                ]
-                for r in checks
-            ],
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text).strip("-").lower()
+
+
+def _worst_row(record: dict) -> dict | None:
+    rows = record.get("element_rows") or []
+    return rows[0] if rows else None
+
+
+def _against(record: dict) -> str:
+    """Return the worst element's error against its tolerance, as ``2e-13 / 1e-10``."""
+    row = _worst_row(record)
+    if row is None or not isinstance(row["error"], float) or row["error"] != row["error"]:
+        return "-"
+    return f"{row['error']:.0e} / {row['tolerance']:.0e}"
+
+
+def check_table(records: Sequence[dict]) -> str:
+    """Return the Markdown table of checks, one line each (a test column if they differ)."""
+    with_test = any(r["test"] != r["function"] for r in records)
+    header = [
+        "status",
+        *(["test"] if with_test else []),
+        "function",
+        "mode",
+        "examples",
+        "worst element",
+        "error / tolerance",
+        "sensitivity",
+        "forward / backward calls",
+    ]
+    rows = [
+        [
+            r["status"].upper(),
+            *([f"`{r['test']}`"] if with_test else []),
+            f"`{r['function']}`",
+            r["mode"],
+            r.get("checks", 1),
+            r["worst"],
+            _against(r),
+            _sensitivity_text(r),
+            f"{r['forward_calls']:,} / {r['backward_calls']:,}",
+        ]
+        for r in records
+    ]
+    return table(header, rows)
+
+
+def finding_section(record: dict, report: Report) -> None:
+    """Add a failing or unverified check's section: element, values, hint, input, reproduce."""
+    report.add(f"## {record['status'].upper()}: `{record['function']}`", record["message"])
+    row = _worst_row(record)
+    if row is not None and row["status"] == "fail":
+        report.add(
+            f"Element `{row['where']}`: analytic {row['analytic']:.9g}, numeric "
+            f"{row['numeric']:.9g} (error {row['error']:.2e}, tolerance {row['tolerance']:.2e})."
         )
-    )
-    figure = _error_figure(checks)
+    if record.get("hint"):
+        report.add(f"Hint: {record['hint']}")
+    if record.get("falsifying"):
+        report.add(
+            "Hypothesis's shrunk input:", "```\n" + "\n".join(record["falsifying"]) + "\n```"
+        )
+    report.add("Reproduce:", f"```\n{record['reproduce']}\n```")
+    figure = failure_figure(record) if record["status"] == "fail" else None
     if figure is not None:
         report.figure(
-            "errors.png",
+            f"failure-{_slug(record['function'])}.png",
             figure,
-            "Largest error against the tolerance of the worst element, one point per "
-            "resolved check: above the line, the check failed.",
+            f"{record['function']}: the hand-written value of each element against the "
+            "numerical one; off the line, wrong.",
         )
-    for r in checks:
-        if r["status"] != "pass":
-            report.add(
-                f"## {r['status'].upper()}: `{r['test']}`, `{r['function']}`",
-                r["message"],
-                f"```\n{r['reproduce']}\n```",
-            )
+
+
+def element_section(records: Sequence[dict], report: Report) -> None:
+    """Add the figures of every element's error against its tolerance."""
+    for k, figure in enumerate(element_figures(records), start=1):
+        report.figure(
+            f"elements-{k}.png",
+            figure,
+            "Each element's error against its tolerance, per function (log axes; x: at a "
+            "kink, judged by the subgradient rule); above the line, it failed. For a "
+            "generated check, the last example drawn (or the shrunk failing one).",
+        )
+
+
+def write_session_report(records: Sequence[dict], directory: Path, title: str = "") -> Path:
+    """Write ``directory/README.md`` (failing first) and ``directory/results.json``."""
+    checks = ordered(records)
+    report = session_report(checks, title or "gradcheck: verification report")
     return write(report, directory)
 
 
-def _error_figure(checks: Sequence[dict]) -> Figure | None:
-    """Error against tolerance on log axes, where there are at least two points."""
-    points = [
-        (c["tolerance"], max(c["max_abs_error"], c["tolerance"] * 1e-6), c["status"])
-        for c in checks
-        if c["status"] in _COLOURS  # an unverified check resolved no error
-        and isinstance(c["tolerance"], float)
-        and isinstance(c["max_abs_error"], float)
-        and c["tolerance"] > sys.float_info.min  # subnormal ones would squash the rest
-    ]
-    if len(points) < 2:
-        return None
-    figure = new_figure(5.0, 4.0)
-    axes = figure.add_subplot()
-    for status, colour in (
-        ("pass", "tab:green"),
-        ("unverified", "tab:orange"),
-        ("fail", "tab:red"),
-    ):
-        chosen = [(t, e) for t, e, s in points if s == status]
-        if chosen:
-            axes.scatter(*zip(*chosen, strict=True), s=18, color=colour, label=status)
-    low = min(min(t, e) for t, e, _ in points)
-    high = max(max(t, e) for t, e, _ in points)
-    axes.plot([low, high], [low, high], color="0.5", linewidth=1)
-    axes.set(xscale="log", yscale="log", xlabel="tolerance", ylabel="largest error")
-    axes.legend()
-    return figure
+def session_report(checks: Sequence[dict], title: str, name: str = "") -> Report:
+    """Return the report of ordered check records (the table, figures, findings)."""
+    report = Report(
+        name=name,
+        title=title,
+        summary=summary_lines(checks)[0],
+        numbers={"schema": RECORD_SCHEMA, "checks": list(checks)},
+        numbers_file="results.json",
+    )
+    report.add(summary_lines(checks)[0] + ".", check_table(checks))
+    for record in checks:
+        if record["status"] != "pass":
+            finding_section(record, report)
+    element_section(checks, report)
+    return report
 
 
 def _sensitivity_text(record: dict) -> str:

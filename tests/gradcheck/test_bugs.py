@@ -1,6 +1,7 @@
 """The seeds' published backward bugs and the classic ones: caught, named, diagnosed.
 
-Each bug sits next to its correct version, which must pass.
+Each bug sits next to its correct version, which must pass. The seeds' bugs live in
+:mod:`nets.planted`, as the seeds write them.
 """
 
 import numpy as np
@@ -8,32 +9,38 @@ import pytest
 
 import gradcheck
 from gradcheck import Status
+from nets.planted import (
+    PUBLISHED,
+    celsius_backward,
+    celsius_backward_published,
+    celsius_loss,
+    max_backward,
+    max_backward_published,
+    neuron,
+    neuron_backward,
+    neuron_backward_published,
+    perceptron_backward,
+    perceptron_backward_published,
+    perceptron_loss,
+    quotient,
+    quotient_backward,
+    quotient_backward_published,
+)
+
+NEURON_POINT = PUBLISHED[2].point
+QUOTIENT_POINT = PUBLISHED[3].point
+TIED = PUBLISHED[4].point
+PERCEPTRON_POINT = PUBLISHED[1].point
 
 
-def sig(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+def test_every_published_bug_is_caught_and_its_fix_passes():
+    for published in PUBLISHED:
+        result = gradcheck.compare(published.forward, published.backward, *published.point)
+        assert result.status is Status.FAIL, published.title
+        gradcheck.check(published.forward, published.fixed, *published.point)
 
 
 # --- seed 003: Karpathy's sigmoid neuron, dq = q * (1 - q) * df -----------------------
-
-
-def neuron(a, b, c, x, y):
-    return sig(a * x + b * y + c)
-
-
-def neuron_backward_published(a, b, c, x, y, df):
-    q = a * x + b * y + c
-    dq = q * (1 - q) * df  # the article's line: q where sig(q) is meant
-    return x * dq, y * dq, 1.0 * dq, a * dq, b * dq
-
-
-def neuron_backward(a, b, c, x, y, df):
-    f = sig(a * x + b * y + c)
-    dq = f * (1 - f) * df
-    return x * dq, y * dq, 1.0 * dq, a * dq, b * dq
-
-
-NEURON_POINT = [np.array(v) for v in (1.0, 2.0, -3.0, -1.0, 3.0)]
 
 
 def test_seed_003_neuron_bug_is_caught_with_one_shared_wrong_factor():
@@ -55,34 +62,6 @@ def test_seed_003_neuron_fixed_passes_and_matches_the_article():
 # --- seed 003: (a + b) / (c + d), db assigned where dd was meant ---------------------
 
 
-def quotient(a, b, c, d):
-    return (a + b) / (c + d)
-
-
-def quotient_backward_published(a, b, c, d, dx):
-    x1, x2 = a + b, c + d
-    x3 = 1.0 / x2
-    dx1, dx3 = x3 * dx, x1 * dx
-    dx2 = (-1.0 / (x2 * x2)) * dx3
-    da = 1.0 * dx1
-    db = 1.0 * dx1
-    dc = 1.0 * dx2
-    db = 1.0 * dx2  # the article's slip: dd was meant
-    dd = 0.0 * dx  # ... and so dd is never set
-    return da, db, dc, dd
-
-
-def quotient_backward(a, b, c, d, dx):
-    x1, x2 = a + b, c + d
-    x3 = 1.0 / x2
-    dx1, dx3 = x3 * dx, x1 * dx
-    dx2 = (-1.0 / (x2 * x2)) * dx3
-    return dx1, dx1, dx2, dx2
-
-
-QUOTIENT_POINT = [np.array(v) for v in (1.0, 2.0, 3.0, 4.0)]
-
-
 def test_seed_003_division_bug_is_caught_at_b_and_d():
     result = gradcheck.compare(quotient, quotient_backward_published, *QUOTIENT_POINT)
     assert {f.where for f in result.mismatches} == {"b", "d"}
@@ -93,19 +72,6 @@ def test_seed_003_division_fixed_passes():
 
 
 # --- seed 003: max sends grad_output to both inputs when they tie -------------------
-
-
-def max_backward_published(a, b, dx):
-    x = np.maximum(a, b)
-    return np.where(a == x, dx, 0.0), np.where(b == x, dx, 0.0)  # a === x ? dx : 0; b === x
-
-
-def max_backward(a, b, dx):
-    first = a >= b
-    return np.where(first, dx, 0.0), np.where(first, 0.0, dx)
-
-
-TIED = (np.array([1.0, 2.0, -3.0]), np.array([1.0, 5.0, -3.0]))
 
 
 def test_max_routing_a_tie_to_one_input_passes():
@@ -129,28 +95,6 @@ def test_max_away_from_ties_is_right_even_as_published():
 
 # --- seed 000: the Celsius neuron; the weight gradient multiplies by the prediction ---
 
-CELSIUS = np.arange(-50, 50, dtype=float)
-FAHRENHEIT = CELSIUS * 9 / 5 + 32
-
-
-def celsius_loss(weight, bias):
-    output = CELSIUS * weight + bias
-    return np.mean((FAHRENHEIT - output) ** 2)
-
-
-def celsius_backward_published(weight, bias, grad_loss):
-    output = CELSIUS * weight + bias
-    grad_output = 2.0 * (output - FAHRENHEIT) / CELSIUS.size * grad_loss
-    grad_weight = np.sum(grad_output * output)  # the published line: output, not celsius
-    grad_bias = np.sum(grad_output)
-    return grad_weight, grad_bias
-
-
-def celsius_backward(weight, bias, grad_loss):
-    output = CELSIUS * weight + bias
-    grad_output = 2.0 * (output - FAHRENHEIT) / CELSIUS.size * grad_loss
-    return np.sum(grad_output * CELSIUS), np.sum(grad_output)
-
 
 @pytest.mark.parametrize(("weight", "bias"), [(0.8, 0.1), (1.5, 20.0), (-3.0, 40.0)])
 def test_seed_000_weight_gradient_bug_is_caught_at_the_weight(weight, bias):
@@ -173,36 +117,6 @@ def test_seed_000_exactly_at_the_optimum_is_not_verified_never_failed():
 
 
 # --- seed 001 part 1: the perceptron applies sigmoid' to an already squashed value ----
-
-rng = np.random.default_rng(42)
-FEATURES = rng.standard_normal((5, 3))
-LABELS = np.array([[1.0], [0.0], [0.0], [1.0], [1.0]])
-
-
-def sigmoid_der(x):
-    return sig(x) * (1 - sig(x))
-
-
-def perceptron_loss(weights, bias):
-    z = sig(FEATURES @ weights + bias)
-    return 0.5 * np.sum((z - LABELS) ** 2)
-
-
-def perceptron_backward_published(weights, bias, grad_loss):
-    z = sig(FEATURES @ weights + bias)
-    dcost_dpred = (z - LABELS) * grad_loss
-    dpred_dz = sigmoid_der(z)  # the tutorial's line: z is sigmoid(XW) already
-    z_delta = dcost_dpred * dpred_dz
-    return FEATURES.T @ z_delta, np.sum(z_delta)
-
-
-def perceptron_backward(weights, bias, grad_loss):
-    z = sig(FEATURES @ weights + bias)
-    z_delta = (z - LABELS) * grad_loss * z * (1 - z)
-    return FEATURES.T @ z_delta, np.sum(z_delta)
-
-
-PERCEPTRON_POINT = [rng.standard_normal((3, 1)), np.array(0.3)]
 
 
 def test_seed_001_perceptron_squashed_twice_is_caught():

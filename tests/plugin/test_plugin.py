@@ -86,7 +86,11 @@ def test_fixture_marker_and_given_pass_and_fail_as_they_should(project):
     assert by_test["test_user.py::test_inside_given"]["checks"] > 1  # one record, many calls
     readme = (project.path / "out" / "README.md").read_text()
     assert readme.index("FAIL") < readme.index("PASS")
-    assert "![" in readme and (project.path / "out" / "errors.png").stat().st_size > 1000
+    assert "Hint: analytic = 0.666667 x numeric" in readme
+    assert "Element `a[1]`: analytic -1.0568389" in readme
+    figures = {p.name: p.stat().st_size for p in (project.path / "out").glob("*.png")}
+    assert set(figures) == {"elements-1.png", "failure-brokencube-forward.png"}
+    assert min(figures.values()) > 1000 and all(f"]({name})" in readme for name in figures)
 
 
 def test_the_session_mode_applies_to_checks_without_their_own(project):
