@@ -11,6 +11,7 @@ declaration        what it says                                read by
 ``trace``          the computation replayed as nodes           the checker
 ``input_names``    the inputs' display names                    the checker
 ``arity``          the number of inputs                         the strategies
+``shapes``         each input's axes, named (``("n", "i")``)    the strategies
 ``kink_points``    points worth drawing at and near             the strategies
 ``bounds``         ``(low, high)`` of valid input values        the strategies
 ``in_domain``      ``in_domain(*inputs) -> bool``                the strategies
@@ -30,6 +31,7 @@ DECLARATIONS: dict[str, bool] = {
     "trace": True,
     "input_names": False,
     "arity": False,
+    "shapes": False,
     "kink_points": False,
     "bounds": False,
     "in_domain": True,

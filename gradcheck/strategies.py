@@ -28,6 +28,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from gradcheck.errors import InvalidInputError
 from gradcheck.protocols import declared
 
 #: Default largest magnitude drawn.
@@ -89,10 +90,35 @@ def _arity(function: object) -> int:
     given = declared("arity", function)
     if given is not None:
         return int(given)
+    names = declared("input_names", function)
+    if names is not None:
+        return len(names)
     owner = getattr(function, "__self__", function)
     forward = getattr(owner, "forward", function)
     parameters = inspect.signature(forward).parameters.values()
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+    count = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+    if count == 0:
+        raise InvalidInputError(
+            f"cannot tell how many inputs {getattr(forward, '__qualname__', forward)!r} "
+            "takes (no positional parameters): declare an `arity` or `input_names` "
+            "attribute, or pass arity="
+        )
+    return count
+
+
+def _named_shapes(
+    template: Sequence[Sequence[str | int]], max_side: int
+) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
+    """Draw one length per axis name of a ``shapes`` declaration; integers stay fixed."""
+    names = sorted({axis for shape in template for axis in shape if isinstance(axis, str)})
+    if any(not isinstance(shape, Sequence) for shape in template):
+        raise InvalidInputError(f"`shapes` must give a tuple of axes per input, got {template!r}")
+
+    def build(lengths: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+        size = dict(zip(names, lengths, strict=True))
+        return tuple(tuple(size.get(axis, axis) for axis in shape) for shape in template)
+
+    return st.tuples(*(st.integers(1, max_side) for _ in names)).map(build)
 
 
 @st.composite
@@ -127,7 +153,9 @@ def inputs_for(
         Number of inputs (default: declared ``arity`` or ``forward``'s parameters).
     max_dims, max_side : int
         Largest number of dimensions and length of an axis. Shapes are mutually
-        broadcastable, so binary functions see broadcasting.
+        broadcastable, so binary functions see broadcasting; a declared ``shapes``
+        (one tuple of axis names or lengths per input, ``(("n", "i"), ("i", "o"),
+        ("o",))`` for ``x @ W + b``) draws one length per name instead.
     max_magnitude : float
         Largest magnitude drawn (further limited by the declared ``bounds``).
     ties : bool
@@ -138,17 +166,21 @@ def inputs_for(
     SearchStrategy of tuple of numpy.ndarray
         float64 arrays, filtered by the declared ``in_domain``.
     """
-    count = arity if arity is not None else _arity(function)
+    template = declared("shapes", function)
+    count = arity if arity is not None else len(template) if template else _arity(function)
     low, high = declared("bounds", function) or (-math.inf, math.inf)
     low, high = max(low, -max_magnitude), min(high, max_magnitude)
     elements = floats_near(tuple(declared("kink_points", function) or ()), low, high)
-    shapes = hnp.mutually_broadcastable_shapes(
-        num_shapes=count, min_dims=0, max_dims=max_dims, max_side=max_side
-    )
+    if template:
+        shapes = _named_shapes(template, max_side)
+    else:
+        shapes = hnp.mutually_broadcastable_shapes(
+            num_shapes=count, min_dims=0, max_dims=max_dims, max_side=max_side
+        ).map(lambda drawn: drawn.input_shapes)
 
     @st.composite
     def draw_inputs(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
-        drawn = draw(shapes).input_shapes
+        drawn = draw(shapes)
         arrays = [draw(hnp.arrays(np.float64, shape, elements=elements)) for shape in drawn]
         return draw(_tied(arrays)) if ties and count > 1 else tuple(arrays)
 

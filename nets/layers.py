@@ -35,6 +35,8 @@ class Dense(gates.Gate):
     """x @ W + b, for a batch ``x`` of shape (N, prev) or one sample of shape (prev,)."""
 
     name, arity = "dense", 3
+    #: The inputs' axes, for gradcheck's input strategies: x (N, prev), W, b.
+    shapes = (("batch", "prev"), ("prev", "n"), ("n",))
 
     def forward(self, x, W, b):
         """Return x @ W + b."""

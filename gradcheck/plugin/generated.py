@@ -115,6 +115,7 @@ class PropertyRun:
         self.calls = 0
         self.backward_calls = 0
         self.last: CheckResult | None = None
+        self.forward: Callable[..., Any] | None = None
 
     def check(self, settings_: settings, seed_: int | None = None) -> None:
         """Run the property under ``settings_`` (and Hypothesis ``seed``, if given)."""
@@ -130,11 +131,17 @@ class PropertyRun:
             self.unverified += result.status is Status.UNVERIFIED
             self.calls += result.forward_calls
             self.backward_calls += result.backward_calls
-            self.last = result
+            self.last, self.forward = result, case.forward
             if result.status is Status.FAIL:
                 raise WrongGradient(str(result), result)
 
-        property_check()
+        try:
+            property_check()
+        except BaseExceptionGroup as group:  # Hypothesis found several distinct failures
+            chosen = _first(group)
+            if isinstance(chosen, WrongGradient):
+                self.last = chosen.result  # its forward: one of the same target's cases
+            raise chosen from None
 
     def record(self, function: str, test: str) -> dict:
         """Return the run's record: the kept check, with the run's counts.
@@ -143,7 +150,7 @@ class PropertyRun:
         when no example could be verified.
         """
         assert self.last is not None
-        entry = record(self.last, self.target.forward, self.options, test)
+        entry = record(self.last, self.forward, self.options, test)
         status = entry["status"]
         if status == "unverified" and self.unverified < self.examples:
             status = "pass"
@@ -156,6 +163,15 @@ class PropertyRun:
             backward_calls=self.backward_calls,
         )
         return entry
+
+
+def _first(group: BaseExceptionGroup) -> BaseException:
+    """Return a group's first wrong gradient, or else its first error."""
+    wrong, _ = group.split(WrongGradient)
+    chosen = wrong if wrong is not None else group
+    while isinstance(chosen, BaseExceptionGroup):
+        chosen = chosen.exceptions[0]
+    return chosen
 
 
 class WrongGradient(AssertionError):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gradcheck.verdict.fast import UNREACHED
-from gradcheck.verdict.judge import SWAMPED
+from gradcheck.verdict.judge import SEVERAL_KINKS, SWAMPED
 from gradcheck.verdict.probe import RAISED
 
 #: Two gradients "match" when they agree to this relative accuracy.
@@ -153,6 +153,13 @@ def unverified_hint(name: str | None, reason: str) -> str:
             "the reason above): a domain edge at the point itself, or a forward that "
             "accepts only its exact inputs? Declare the edge with kink_distance, or fix "
             "forward."
+        )
+    if SEVERAL_KINKS in reason:
+        return (
+            f"at kinks of {where}, the hand-written value is no subgradient of a single "
+            "kink: right if several kinks meet along the coordinate (a bias over a batch "
+            "of relus at zero, a broadcast input), wrong otherwise. Check at a point "
+            "off the kinks, or declare them with kink_distance."
         )
     if SWAMPED in reason:
         return (

@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from gradcheck.result import Verdict
+from gradcheck.result import Status, Verdict
+from gradcheck.verdict.judge import SEVERAL_KINKS
 from gradcheck.verdict.outcome import Outcome
 from gradcheck.verdict.plan import CheckPlan
 from gradcheck.verdict.probe import Judge
 
 
+def several_kinks(verdict: Verdict) -> Verdict:
+    """Turn a kink failure into an unverified verdict: several kinks may meet there.
+
+    Where kinks of several operations meet along one coordinate (a bias over a batch
+    of relus at zero), each operation's share may take either side independently, so
+    the valid subgradients reach beyond the one-sided derivatives of their sum, and no
+    finite step can separate the shares.
+    """
+    return replace(
+        verdict,
+        status=Status.UNVERIFIED,
+        reason=f"the hand-written {verdict.analytic:.6g} lies {SEVERAL_KINKS}, beyond "
+        f"[{verdict.low:.6g}, {verdict.high:.6g}]: the shares cannot be told apart",
+    )
+
+
 def check_element(judge: Judge, plan: CheckPlan, which: int, index: int) -> Verdict:
-    """Judge one element's analytic derivative."""
+    """Judge one element's analytic derivative.
+
+    A failure at a kink stands only where the kink is declared and the input not
+    broadcast (:meth:`CheckPlan.single_kink`); elsewhere it is :func:`several_kinks`.
+    """
     step, cap, on_kink = plan.step(which, index)
     analytic = float(plan.gradients[which].flat[index])
 
     def evaluate(t: float) -> tuple[float, float]:
         return judge.phi.at_element(which, index, t)
 
-    return judge.verdict(
+    verdict = judge.verdict(
         evaluate,
         analytic,
         step,
@@ -29,6 +52,9 @@ def check_element(judge: Judge, plan: CheckPlan, which: int, index: int) -> Verd
         scale=float(plan.scales[which].flat[index]),
         size=float(plan.sizes[which].flat[index]),
     )
+    if verdict.kink and verdict.status is Status.FAIL and not plan.single_kink(which, index):
+        return several_kinks(verdict)
+    return verdict
 
 
 class Full:

@@ -20,6 +20,11 @@ from gradcheck.result import Status, Verdict
 
 _SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
 #: The start of the reason of a probe whose every step drowned in phi's rounding.
+#: Why a value outside the one-sided derivatives at a kink may not be a failure.
+SEVERAL_KINKS = (
+    "outside the one-sided derivatives at a kink that may be several meeting along this "
+    "coordinate (an input feeding several kinked operations, or broadcast into them)"
+)
 SWAMPED = "rounding noise in the forward's output swamps every step tried"
 #: An estimate whose truncation error exceeds half the derivative cannot even size it: it
 #: verifies nothing, and the element is reported as not verified rather than passed.

@@ -45,6 +45,8 @@ class CheckPlan:
         The analytic gradients.
     steps : list of numpy.ndarray
         The cheap pass's step: ``BASE_STEP * scale``, at most half the declared distance.
+    output_size : int
+        Elements of forward's output (an input smaller than it is broadcast).
     on_kink : list of numpy.ndarray of bool
         Elements sitting on a declared kink (or within ``MIN_STEP_ULPS`` of one): judged
         by one-sided differences at ``BASE_STEP * scale``.
@@ -62,6 +64,7 @@ class CheckPlan:
     gradients: list[np.ndarray]
     steps: list[np.ndarray]
     on_kink: list[np.ndarray]
+    output_size: int
     analytic_noise: list[np.ndarray]
     typical: list[float]
 
@@ -72,6 +75,7 @@ class CheckPlan:
         distances: Sequence[np.ndarray],
         gradients: Sequence[np.ndarray],
         analytic_noise: Sequence[np.ndarray],
+        output_size: int = 1,
     ) -> CheckPlan:
         """Collect the per-element facts of float64 inputs."""
         scales = element_scales(inputs)
@@ -90,6 +94,7 @@ class CheckPlan:
             gradients=list(gradients),
             steps=steps,
             on_kink=on_kink,
+            output_size=int(output_size),
             analytic_noise=list(analytic_noise),
             typical=typical,
         )
@@ -126,6 +131,16 @@ class CheckPlan:
     def allowance(self, which: int, index: int) -> float:
         """Return the tolerance allowed for one element's analytic rounding."""
         return NOISE_SAFETY * float(self.analytic_noise[which].flat[index])
+
+    def single_kink(self, which: int, index: int) -> bool:
+        """Whether a kink of this element can only be one kink: declared, not broadcast.
+
+        A kink found by the checker alone may be several meeting along one coordinate
+        (an input feeding several kinked operations: a bias over a batch of relus), as
+        may a declared one of an input broadcast into a larger output.
+        """
+        declared = bool(np.isfinite(self.distances[which].flat[index]))
+        return declared and int(np.prod(self.shapes[which], dtype=int)) >= self.output_size
 
     def magnitude(self, which: int, index: int) -> float:
         """Return the scale of one element's derivative: its size or its input's typical size."""

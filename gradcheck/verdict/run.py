@@ -39,7 +39,9 @@ def run(request: Request) -> CheckResult:
     noise = analytic_noise(
         gradient_at, inputs.given, shift_scales(inputs.numeric), request.distances, rng
     )
-    plan = CheckPlan.build(inputs.numeric, request.distances, evaluation.gradients, noise)
+    plan = CheckPlan.build(
+        inputs.numeric, request.distances, evaluation.gradients, noise, evaluation.output.size
+    )
     tolerance = Tolerance.for_check(inputs.dtype, options.atol, options.rtol)
     phi = Phi(request.forward, inputs.numeric, evaluation.cotangent)
     floor = NUMERIC_EPS * float(np.sum(np.abs(evaluation.cotangent * evaluation.output)))

@@ -75,9 +75,44 @@ def test_relu_with_a_slope_outside_the_subgradient_fails_at_the_kink(bad):
     def backward(x, grad_output):
         return grad_output * np.where(x == 0, bad, x > 0)
 
-    result = gradcheck.compare(relu, backward, np.array([0.0]))
-    assert not result.passed
+    result = gradcheck.compare(relu, backward, np.array([0.0]), kink_distance=np.abs)
+    assert result.status is Status.FAIL
     assert result.mismatches[0].verdict.kink
+
+
+@pytest.mark.parametrize("bad", [2.0, -1.0])
+def test_a_slope_outside_an_undeclared_kink_is_not_verified_never_passed(bad):
+    """Undeclared, the kink may be several meeting at x (relu(x) + relu(x + 1e-300))."""
+
+    def backward(x, grad_output):
+        return grad_output * np.where(x == 0, bad, x > 0)
+
+    result = gradcheck.compare(relu, backward, np.array([0.0]))
+    assert result.status is Status.UNVERIFIED and result.mismatches == ()
+    assert "may be several meeting" in result.unverified[0].verdict.reason
+    assert "declare them with kink_distance" in result.hint
+
+
+def test_a_bias_over_a_batch_of_relus_at_zero_is_not_failed():
+    """Perceptron(1, 1, relu, mse) where Hypothesis found a failure of correct code.
+
+    One sample sits 4e-34 past the kink, two exactly on it: the bias's derivative is
+    -2/3 on an interval 4e-34 wide beside the point, which no finite step can see; the
+    one-sided derivatives are 0 and 2/3.
+    """
+    X, y = np.array([[2.3471769370741537e-34], [0.0], [0.0]]), np.array([1.0, -1.0, -1.0])
+    w = np.array(1.76405235)
+
+    def loss(b):
+        return np.mean((np.maximum(X[:, 0] * w + b, 0.0) - y) ** 2)
+
+    def backward(b, g):
+        z = X[:, 0] * w + b
+        return g * np.mean(2.0 * (np.maximum(z, 0.0) - y) * (z > 0))
+
+    result = gradcheck.compare(loss, backward, np.array(0.0))
+    assert result.mismatches == () and result.status is Status.UNVERIFIED
+    assert "may be several meeting" in result.unverified[0].verdict.reason
 
 
 def test_relu_with_the_wrong_side_fails_near_the_kink():
