@@ -13,7 +13,7 @@ from gradcheck.result import CheckResult, Location
 #: The version of the record's layout (``results.json``'s ``schema``).
 RECORD_SCHEMA = 2
 #: A record keeps the rows of at most this many elements (the worst, by error/tolerance).
-ELEMENTS_KEPT = 256
+ELEMENTS_KEPT = 128
 #: The order of element rows: failures first.
 _RANK = {"fail": 0, "unverified": 1, "pass": 2}
 
@@ -64,8 +64,13 @@ def element_rows(result: CheckResult) -> list[dict]:
                     "kink": location in kinks,
                 }
             )
-    rows.sort(key=lambda r: (_RANK[r["status"]], -_ratio(r)))
-    return rows[:ELEMENTS_KEPT]
+    return worst_rows(rows)
+
+
+def worst_rows(rows: Sequence[dict]) -> list[dict]:
+    """Return rows failing first, then unverified, then passing, each worst first, capped."""
+    ordered = sorted(rows, key=lambda r: (_RANK[r["status"]], -_ratio(r)))
+    return ordered[:ELEMENTS_KEPT]
 
 
 def _ratio(row: dict) -> float:

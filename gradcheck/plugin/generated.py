@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from gradcheck.check import compare
 from gradcheck.discover import differentiables
 from gradcheck.errors import InvalidInputError
-from gradcheck.plugin.checks import record
+from gradcheck.plugin.checks import element_rows, record, worst_rows
 from gradcheck.result import CheckResult, Status
 from gradcheck.strategies import inputs_for
 
@@ -116,6 +116,7 @@ class PropertyRun:
         self.backward_calls = 0
         self.last: CheckResult | None = None
         self.forward: Callable[..., Any] | None = None
+        self.rows: list[dict] = []
 
     def check(self, settings_: settings, seed_: int | None = None) -> None:
         """Run the property under ``settings_`` (and Hypothesis ``seed``, if given)."""
@@ -132,6 +133,7 @@ class PropertyRun:
             self.calls += result.forward_calls
             self.backward_calls += result.backward_calls
             self.last, self.forward = result, case.forward
+            self.rows = worst_rows([*self.rows, *element_rows(result)])
             if result.status is Status.FAIL:
                 raise WrongGradient(str(result), result)
 
@@ -147,7 +149,9 @@ class PropertyRun:
         """Return the run's record: the kept check, with the run's counts.
 
         An unverified last example is no failure: the run's status is UNVERIFIED only
-        when no example could be verified.
+        when no example could be verified. A run that did not fail keeps the element
+        rows of every example (the worst :data:`~gradcheck.plugin.checks.ELEMENTS_KEPT`),
+        a failed one those of its failing example.
         """
         assert self.last is not None
         entry = record(self.last, self.forward, self.options, test)
@@ -162,6 +166,8 @@ class PropertyRun:
             forward_calls=self.calls,
             backward_calls=self.backward_calls,
         )
+        if status != "fail":
+            entry["element_rows"] = self.rows
         return entry
 
 

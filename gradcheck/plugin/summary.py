@@ -67,6 +67,12 @@ def _against(record: dict) -> str:
     return f"{row['error']:.0e} / {row['tolerance']:.0e}"
 
 
+def _examples(record: dict) -> str:
+    unverified = record.get("unverified_examples", 0)
+    count = str(record.get("checks", 1))
+    return f"{count} ({unverified} unverified)" if unverified else count
+
+
 def check_table(records: Sequence[dict]) -> str:
     """Return the Markdown table of checks, one line each (a test column if they differ)."""
     with_test = any(r["test"] != r["function"] for r in records)
@@ -87,7 +93,7 @@ def check_table(records: Sequence[dict]) -> str:
             *([f"`{r['test']}`"] if with_test else []),
             f"`{r['function']}`",
             r["mode"],
-            r.get("checks", 1),
+            _examples(r),
             r["worst"],
             _against(r),
             _sensitivity_text(r),

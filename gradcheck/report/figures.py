@@ -15,12 +15,12 @@ from matplotlib.figure import Figure
 
 from gradcheck.report.writer import new_figure
 
-#: Panels per figure of element errors, and their columns.
-PANELS, COLUMNS = 12, 3
+#: Panels per figure of element errors, their columns, and their resolution.
+PANELS, COLUMNS, PANEL_DPI = 12, 3, 72
 #: How each element status is drawn.
 STYLE = {"pass": "tab:green", "fail": "tab:red"}
 #: Longest panel title (longer names keep their end).
-TITLE_LENGTH = 34
+TITLE_LENGTH = 40
 #: An error of exactly zero is drawn this far below its tolerance (log axes have no 0).
 ZERO_DEPTH = 1e-6
 
@@ -59,7 +59,7 @@ def _panel(axes: object, record: dict) -> None:
     high = max(max(point) for point in points)
     axes.plot([low, high], [low, high], color="0.5", linewidth=0.8)
     axes.set(xscale="log", yscale="log", xlabel="tolerance", ylabel="error")
-    axes.set_title(panel_title(record), fontsize=9)
+    axes.set_title(panel_title(record), fontsize=7.5)
     axes.tick_params(labelsize=7)
 
 
@@ -83,7 +83,7 @@ def element_figures(records: Sequence[dict]) -> list[Figure]:
         chunk = drawn[start : start + PANELS]
         rows = math.ceil(len(chunk) / COLUMNS)
         columns = min(COLUMNS, len(chunk))
-        figure = new_figure(2.6 * columns, 2.3 * rows)
+        figure = new_figure(2.6 * columns, 2.3 * rows, dpi=PANEL_DPI)
         for k, record in enumerate(chunk):
             _panel(figure.add_subplot(rows, columns, k + 1), record)
         handles = {}

@@ -29,6 +29,8 @@ from gradcheck.errors import ReportError
 
 #: PNG metadata: without matplotlib's version, so the bytes do not change with it.
 PNG_METADATA = {"Software": None}
+#: A report folder's permissions before the umask (as ``mkdir`` would make it).
+FOLDER_MODE = 0o777
 #: The file that marks a folder as a report this writer may replace whole.
 MARKER = ".gradcheck-report"
 _MARKER_TEXT = b"Written by gradcheck's report writer: the next write replaces this folder.\n"
@@ -85,9 +87,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def new_figure(width: float = 6.4, height: float = 4.0) -> Figure:
+def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 100) -> Figure:
     """Return a figure built without pyplot (no global state)."""
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -142,6 +144,12 @@ def unwritable(folder: Path) -> str | None:
     return None
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def render(report: Report) -> dict[str, bytes]:
     """Return every file of a report, by name, rendered (nothing is written)."""
     files = {}
@@ -174,6 +182,7 @@ def write(report: Report, directory: Path) -> Path:
     folder = folder.resolve()
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.new."))
+    staging.chmod(FOLDER_MODE & ~_umask())  # mkdtemp's 0o700 would hide it from others
     try:
         for file_name, data in files.items():
             (staging / file_name).write_bytes(data)

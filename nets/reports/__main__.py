@@ -8,10 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gradcheck.report.writer import Report, write, write_index
-from nets.reports import celsius, layers, moons, perceptron, svm
+from nets.reports import celsius, layers, moons, perceptron, svm, verification
 
 #: Every report, in the order of the seeds: full run, and a quick one (for smoke tests).
 REPORTS: dict[str, tuple[Callable[[], Report], Callable[[], Report]]] = {
+    "verification": (verification.report, lambda: verification.report(examples=3)),
     "celsius": (celsius.report, lambda: celsius.report(steps=1_000)),
     "perceptron": (perceptron.report, lambda: perceptron.report(steps=200)),
     "moons": (moons.report, lambda: moons.report(steps=1_001, hidden_sizes=(1, 3, 5))),

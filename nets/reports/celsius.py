@@ -9,7 +9,7 @@ import gradcheck
 from gradcheck.report.writer import Report, new_figure, table
 from nets import Perceptron, data, train
 from nets.optimizers import SGD
-from nets.reports.common import optimum_line, optimum_numbers, verified_line, verify
+from nets.reports.common import difference, optimum_line, optimum_numbers, verified_line, verify
 from nets.training import vector_problem
 
 LEARNING_RATE = 1e-3
@@ -27,6 +27,7 @@ def report(steps: int = STEPS) -> Report:
     exact, *_ = scipy.linalg.lstsq(np.column_stack([celsius, np.ones_like(celsius)]), fahrenheit)
     history = train(model, X, fahrenheit, SGD(lr=LEARNING_RATE), steps=steps)
     w, b = float(model.params["W"][0, 0]), float(model.params["b"][0])
+    start = float(history.loss[0])
 
     out = Report("celsius", "Seed 000: one neuron learns Celsius to Fahrenheit")
     out.summary = (
@@ -44,17 +45,17 @@ def report(steps: int = STEPS) -> Report:
             ["", "w", "b", "loss"],
             [
                 ["start", f"{x0[0]:.6f}", f"{x0[1]:.6f}", f"{history.loss[0]:.6g}"],
-                ["SGD, final", f"{w:.10f}", f"{b:.10f}", f"{history.loss[-1]:.3g}"],
+                ["SGD, final", f"{w:.10f}", f"{b:.10f}", difference(history.loss[-1], start)],
                 ["least squares (scipy.linalg.lstsq)", f"{exact[0]:.10f}", f"{exact[1]:.10f}", ""],
                 [
                     "L-BFGS-B, hand-written gradient",
                     f"{comparison.analytic.x[0]:.10f}",
                     f"{comparison.analytic.x[1]:.10f}",
-                    f"{comparison.analytic.loss:.3g}",
+                    difference(comparison.analytic.loss, start),
                 ],
             ],
         ),
-        optimum_line(comparison),
+        optimum_line(comparison, start),
     )
     figure = new_figure()
     axes = figure.subplots()

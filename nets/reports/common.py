@@ -14,6 +14,20 @@ import gradcheck
 
 #: Relative step of the finite-difference Hessian (of a verified gradient).
 HESSIAN_STEP = 1e-5
+#: A difference this small beside the quantity it is a difference of is rounding: it
+#: changes with the BLAS build, so the reports print it as such, not its digits.
+ROUNDING = 1e-12
+
+
+def difference(value: float, reference: float, digits: int = 1, sign: bool = False) -> str:
+    """Format a difference, or "below rounding" where it is within rounding of ``reference``.
+
+    >>> difference(2.8e-17, 0.097), difference(1.2e-10, 0.28), difference(-3e-4, 1.0, sign=True)
+    ('below rounding', '1.2e-10', '-3.0e-04')
+    """
+    if abs(value) <= ROUNDING * abs(reference):
+        return "below rounding"
+    return f"{value:{'+' if sign else ''}.{digits}e}"
 
 
 def verify(model, X: np.ndarray, y: np.ndarray, mode: str = "auto") -> dict[str, object]:
@@ -79,12 +93,24 @@ def optimum_numbers(comparison: gradcheck.OptimumComparison) -> dict[str, object
     }
 
 
-def optimum_line(comparison: gradcheck.OptimumComparison) -> str:
-    """Return one sentence on what scipy found."""
+def optimum_line(comparison: gradcheck.OptimumComparison, loss_scale: float = 0.0) -> str:
+    """Return one sentence on what scipy found.
+
+    ``loss_scale`` is the loss's size where it starts: losses and distances within
+    rounding of it, or of the optimum's size, print as "below rounding".
+    """
     verdict = "the same optimum" if comparison.agree else "**different optima**"
+    scale = max(loss_scale, abs(comparison.analytic.loss))
+    size = float(np.linalg.norm(comparison.analytic.x))
+
+    def loss(value: float) -> str:
+        shown = difference(value, scale)
+        return shown if shown == "below rounding" else f"{value:.8g}"
+
     return (
         f"scipy L-BFGS-B reaches {verdict} with the hand-written gradient "
-        f"(loss {comparison.analytic.loss:.8g}, {comparison.analytic.iterations} iterations) "
-        f"and with its own finite differences (loss {comparison.numeric.loss:.8g}); the "
-        f"two optima lie {comparison.distance:.1e} apart."
+        f"(loss {loss(comparison.analytic.loss)}, {comparison.analytic.iterations} "
+        f"iterations) and with its own finite differences (loss "
+        f"{loss(comparison.numeric.loss)}); the two optima lie "
+        f"{difference(comparison.distance, size)} apart."
     )

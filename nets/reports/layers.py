@@ -10,7 +10,7 @@ from nets import data, train
 from nets.layers import Layer, Network
 from nets.optimizers import ALL
 from nets.planted import SquashedTwiceSigmoid
-from nets.reports.common import optimum_line, optimum_numbers, verified_line, verify
+from nets.reports.common import difference, optimum_line, optimum_numbers, verified_line, verify
 from nets.training import vector_problem
 
 SAMPLES, NOISE, SEED = 200, 0.20, 0
@@ -55,9 +55,9 @@ def _long_runs(X, y, steps: int, optimum: float) -> tuple[str, list[dict[str, ob
                 f"{name}(lr={lr})",
                 f"{history.loss[-1]:.9f}",
                 f"{near.analytic.loss:.9f}",
-                f"{history.loss[-1] - near.analytic.loss:.1e}",
-                f"{np.linalg.norm(near.analytic.x - x):.1e}",
-                f"{near.analytic.loss - optimum:+.1e}",
+                difference(history.loss[-1] - near.analytic.loss, optimum),
+                difference(float(np.linalg.norm(near.analytic.x - x)), float(np.linalg.norm(x))),
+                difference(near.analytic.loss - optimum, optimum, sign=True),
             ]
         )
     text = table(
@@ -117,7 +117,7 @@ def report(steps: int = STEPS, long_steps: int = LONG_STEPS) -> Report:
         optimum_line(comparison),
     )
     rows = [
-        [name, f"{curve[0]:.4f}", f"{curve[-1]:.6f}", f"{curve[-1] - optimum:.2e}"]
+        [name, f"{curve[0]:.4f}", f"{curve[-1]:.6f}", difference(curve[-1] - optimum, optimum, 2)]
         for name, curve in sorted(curves.items(), key=lambda item: item[1][-1])
     ]
     out.add(

@@ -8,7 +8,7 @@ import gradcheck
 from gradcheck.report.writer import Report, new_figure
 from nets import Perceptron, data, train
 from nets.optimizers import SGD
-from nets.reports.common import optimum_line, optimum_numbers, verified_line, verify
+from nets.reports.common import difference, optimum_line, optimum_numbers, verified_line, verify
 from nets.training import vector_problem
 
 SAMPLES, SEED = 100, 0
@@ -30,8 +30,8 @@ def report(steps: int = STEPS) -> Report:
 
     out = Report("perceptron", "Seed 001, part 1: a perceptron on separable data")
     out.summary = (
-        f"accuracy {accuracy:.2f}; SGD ends within {abs(gap):.1e} of scipy's minimum "
-        f"{comparison.analytic.loss:.6f}."
+        f"accuracy {accuracy:.2f}; SGD ends {_within(gap, comparison.analytic.loss)} of "
+        f"scipy's minimum {comparison.analytic.loss:.6f}."
     )
     out.add(
         "`nets.Perceptron(2, 1, activation='sigmoid', loss='cross_entropy', "
@@ -40,8 +40,9 @@ def report(steps: int = STEPS) -> Report:
         "loss of separable data has no minimum (it keeps falling as the weights grow); "
         "with it, scipy has one to find.",
         verified_line(verified),
-        optimum_line(comparison),
-        f"SGD's final loss {history.loss[-1]:.8f} differs from it by {abs(gap):.1e}; "
+        optimum_line(comparison, float(history.loss[0])),
+        f"SGD's final loss {history.loss[-1]:.8f} is {_within(gap, comparison.analytic.loss)} "
+        "of it; "
         f"training accuracy {accuracy:.2f}.",
     )
     figure = new_figure(9.0, 4.0)
@@ -68,3 +69,8 @@ def report(steps: int = STEPS) -> Report:
         "learning_rate": LEARNING_RATE,
     }
     return out
+
+
+def _within(gap: float, optimum: float) -> str:
+    shown = difference(abs(gap), optimum)
+    return "within rounding" if shown == "below rounding" else f"within {shown}"
