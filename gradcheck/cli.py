@@ -136,19 +136,20 @@ def verify(arguments: argparse.Namespace) -> int:
     records = []
     for name, target in _progress(targets, arguments.quiet):
         run = PropertyRun(target, options)
+        falsifying: list[str] = []
         try:
             run.check(chosen, seed_=options["seed"])
         except WrongGradient as exc:
-            entry = run.record(name, name)
-            entry["falsifying"] = [str(note) for note in getattr(exc, "__notes__", [])]
-            records.append(entry)
-            continue
-        records.append(run.record(name, name))
+            falsifying = [str(note) for note in getattr(exc, "__notes__", [])]
+        records.append({**run.record(name, name), "falsifying": falsifying})
     if not arguments.quiet:
         for line in summary_lines(records):
             print(line)
     if report is not None:
-        write_session_report(records, report)
+        try:
+            write_session_report(records, report)
+        except OSError as exc:  # the writer leaves no partial report behind
+            raise UsageError(f"cannot write the report to {report}: {exc}") from exc
         if not arguments.quiet:
             print(f"report: {report / 'README.md'}")
     return PASSED if all(r["status"] == "pass" for r in records) else NOT_PASSED

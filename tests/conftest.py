@@ -1,9 +1,14 @@
 """Hypothesis profiles: ``ci`` (derandomized, used when CI is set), ``dev`` (default
-locally) and ``thorough`` (``--hypothesis-profile=thorough``)."""
+locally) and ``thorough`` (``--hypothesis-profile=thorough``); one BLAS thread per test
+process (the suite runs on pytest-xdist workers, one per core: more threads would
+oversubscribe them)."""
 
 import os
 
 from hypothesis import HealthCheck, settings
+from threadpoolctl import threadpool_limits
+
+threadpool_limits(limits=1)
 
 # Gradient checks are slow and variable in time: no deadline anywhere.
 _COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}

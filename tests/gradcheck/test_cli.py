@@ -1,12 +1,16 @@
 """``gradcheck verify`` end to end in a scratch directory, called as a user would."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from gradcheck.cli import main
+from gradcheck.plugin.checks import RECORD_SCHEMA
+from gradcheck.report import writer
 from tests.scratch import GATE_CLASSES
 
 GATES = GATE_CLASSES + "square = Square()\n"
@@ -59,9 +63,67 @@ def test_two_runs_with_one_seed_write_the_same_report(gates, tmp_path):
                 str(tmp_path / name),
             ]
         )
-    assert (tmp_path / "first" / "results.json").read_bytes() == (
-        tmp_path / "second" / "results.json"
-    ).read_bytes()
+    first = sorted((tmp_path / "first").iterdir())
+    assert {p.name for p in first} >= {"README.md", "results.json", "elements-1.png"}
+    for path in first:
+        assert path.read_bytes() == (tmp_path / "second" / path.name).read_bytes(), path.name
+
+
+def test_the_records_hold_exactly_the_keys_the_readme_documents(gates, tmp_path):
+    _, broken = gates
+    main(["verify", str(broken), "--examples", "5", "--quiet", "--report", str(tmp_path / "r")])
+    data = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert data["schema"] == RECORD_SCHEMA
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    table = readme.split("`results.json` is")[1].split("\n\n")[1]
+    documented = set(
+        re.findall(r"`(\w+)`", "\n".join(row.split("|")[1] for row in table.splitlines()[2:]))
+    )
+    row_keys = set(re.findall(r"`(\w+)`", table.split("element_rows")[1].split("|")[1]))
+    for check in data["checks"]:
+        assert set(check) == documented
+        assert all(set(row) == row_keys for row in check["element_rows"])
+
+
+def test_a_folder_of_other_files_is_refused_and_left_as_it_was(gates, tmp_path, capsys):
+    correct, _ = gates
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    assert main(["verify", str(correct), "--report", str(tmp_path / "mine")]) == 2
+    assert "holds files that are not a gradcheck report" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_a_report_that_cannot_be_written_is_absent_not_half_written(
+    gates, tmp_path, capsys, monkeypatch
+):
+    correct, _ = gates
+    real = writer.Path.write_bytes
+    written = []
+
+    def disk_full_after_one_file(path, data):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(path)
+        return real(path, data)
+
+    monkeypatch.setattr(writer.Path, "write_bytes", disk_full_after_one_file)
+    assert main(["verify", str(correct), "--examples", "3", "--report", str(tmp_path / "r")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert written  # one file was written before the disk filled
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken_gates.py", "correct_gates.py"]
+
+
+def test_a_function_breaking_the_convention_exits_2_naming_it(tmp_path, capsys):
+    module = tmp_path / "shapeless.py"
+    module.write_text(
+        "import numpy as np\n\n\nclass Wrong:\n    arity = 1\n\n"
+        "    def forward(self, a):\n        return np.sin(a)\n\n"
+        "    def backward(self, a, g):\n        return np.ones(7)\n\n\nwrong = Wrong()\n"
+    )
+    assert main(["verify", str(module), "--examples", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "BackwardContractError" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

@@ -12,27 +12,69 @@ from nets.reports.__main__ import REPORTS, main
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
+class QuickReports:
+    """Each quick report written on first use, once per test process.
+
+    Reports are written one at a time (``--only``), so that pytest-xdist's workers
+    share them out instead of one worker writing them all.
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def __truediv__(self, name):
+        if not (self.folder / name / "README.md").exists():
+            main(["--quick", "--out", str(self.folder), "--only", name])
+        return self.folder / name
+
+
 @pytest.fixture(scope="module")
 def quick_reports(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    main(["--quick", "--out", str(out)])
-    return out
+    return QuickReports(tmp_path_factory.mktemp("reports"))
 
 
 def numbers(folder, name):
-    return json.loads((folder / name / "numbers.json").read_text())
+    file = "results.json" if name == "verification" else "numbers.json"
+    return json.loads((folder / name / file).read_text())
 
 
-def test_every_report_is_written_with_its_figures_and_indexed(quick_reports):
-    index = (quick_reports / "README.md").read_text()
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_every_report_is_written_with_its_figures(quick_reports, name):
+    text = (quick_reports / name / "README.md").read_text()
+    figures = re.findall(r"\]\(([\w-]+\.png)\)", text)
+    assert figures, name
+    for figure in figures:
+        assert (quick_reports / name / figure).read_bytes().startswith(PNG_MAGIC)
+    key = {"svm": "scipy", "verification": "checks"}.get(name, "gradient_check")
+    assert numbers(quick_reports, name)[key]
+
+
+def test_the_index_links_every_report_with_its_summary(tmp_path, monkeypatch):
+    fakes = {
+        name: (lambda name=name: writer.Report(name, name.title(), f"{name} summary"),) * 2
+        for name in REPORTS
+    }
+    monkeypatch.setattr("nets.reports.__main__.REPORTS", fakes)
+    main(["--quick", "--out", str(tmp_path)])
+    index = (tmp_path / "README.md").read_text()
     for name in REPORTS:
-        text = (quick_reports / name / "README.md").read_text()
-        figures = re.findall(r"\]\((\w+\.png)\)", text)
-        assert figures, name
-        for figure in figures:
-            assert (quick_reports / name / figure).read_bytes().startswith(PNG_MAGIC)
-        assert f"({name}/README.md)" in index
-        assert numbers(quick_reports, name)["gradient_check" if name != "svm" else "scipy"]
+        assert f"- [{name.title()}]({name}/README.md): {name} summary" in index
+
+
+def test_the_verification_report_passes_nets_and_catches_every_published_bug(quick_reports):
+    found = numbers(quick_reports, "verification")
+    groups = {c["group"] for c in found["checks"]}
+    assert groups == {"gates", "circuits", "losses", "models", "seed 002 layers"}
+    names = {c["function"] for c in found["checks"]}
+    assert {"nets.gates.relu", "nets.circuit.neuron", "nets.losses.Hinge"} <= names
+    assert {"nets.layers.Network", "nets.svm.SVM", "nets.layers.Layer(act='ReLU')"} <= names
+    assert all(c["status"] == "pass" and c["checks"] == 3 for c in found["checks"])
+    published = found["published"]
+    assert len(published) == 6 and all(b["status"] == "fail" for b in published)
+    assert all(b["fix_status"] == "pass" for b in published if "fix" in b)
+    text = (quick_reports / "verification" / "README.md").read_text()
+    assert "jointly over x1[0], x1[2], x2[0], x2[2]" in text
+    assert "Shrunk by Hypothesis to:" in text
 
 
 def test_each_report_verifies_the_gradient_and_finds_scipys_optimum(quick_reports):

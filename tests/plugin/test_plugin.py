@@ -52,9 +52,18 @@ def test_without_a_check():
 """
 
 
+#: The scratch project's Hypothesis profile: few examples, so its generated checks are quick.
+SCRATCH_PROFILE = (
+    "from hypothesis import settings\n\n"
+    "settings.register_profile('scratch', max_examples=15, deadline=None, derandomize=True)\n"
+    "settings.load_profile('scratch')\n"
+)
+
+
 @pytest.fixture
 def project(pytester):
     pytester.makepyfile(mygates=GATES, test_user=TESTS)
+    pytester.makeconftest(SCRATCH_PROFILE)
     pytester.makeini("[pytest]\naddopts = --strict-markers -p no:cacheprovider\n")
     return pytester
 
