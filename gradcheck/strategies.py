@@ -110,9 +110,9 @@ def _named_shapes(
     template: Sequence[Sequence[str | int]], max_side: int
 ) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
     """Draw one length per axis name of a ``shapes`` declaration; integers stay fixed."""
-    names = sorted({axis for shape in template for axis in shape if isinstance(axis, str)})
-    if any(not isinstance(shape, Sequence) for shape in template):
+    if any(not isinstance(shape, tuple | list) for shape in template):
         raise InvalidInputError(f"`shapes` must give a tuple of axes per input, got {template!r}")
+    names = sorted({axis for shape in template for axis in shape if isinstance(axis, str)})
 
     def build(lengths: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
         size = dict(zip(names, lengths, strict=True))

@@ -3,9 +3,11 @@
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from hypothesis import find, given
 from hypothesis import strategies as st
 
+from gradcheck.errors import InvalidInputError
 from gradcheck.strategies import Apply, Leaf, expressions, floats_near, inputs_for
 
 
@@ -59,6 +61,44 @@ def test_arity_comes_from_forward_without_a_declaration():
         return a + b + c
 
     assert len(find(inputs_for(forward), lambda xs: True)) == 3
+
+
+def test_arity_comes_from_declared_input_names_and_star_args_need_one():
+    def forward(*inputs):
+        return sum(inputs)
+
+    with pytest.raises(InvalidInputError, match="declare an `arity` or `input_names`"):
+        inputs_for(forward)
+    forward.input_names = ("a", "b")
+    assert len(find(inputs_for(forward), lambda xs: True)) == 2
+
+
+class Affine:
+    """x @ W + b: inputs whose shapes are not broadcastable, declared by axis name."""
+
+    shapes = (("batch", "prev"), ("prev", "n"), ("n",))
+
+    def forward(self, x, W, b):
+        return x @ W + b
+
+
+@given(inputs_for(Affine()))
+def test_declared_shapes_give_every_input_its_named_axes(inputs):
+    x, W, b = inputs
+    assert x.ndim == 2 and x.shape[1] == W.shape[0] and W.shape[1:] == b.shape
+    Affine().forward(x, W, b)
+
+
+def test_declared_shapes_reach_more_than_one_length_per_axis():
+    assert find(inputs_for(Affine()), lambda xs: xs[0].shape == (3, 2) and xs[2].shape == (4,))
+
+
+def test_declared_shapes_must_be_a_tuple_of_axes_per_input():
+    class Wrong(Affine):
+        shapes = ("batch", 3)
+
+    with pytest.raises(InvalidInputError, match="a tuple of axes per input"):
+        inputs_for(Wrong())
 
 
 def test_expressions_shrink_to_a_minimal_tree():
