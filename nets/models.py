@@ -37,6 +37,16 @@ from nets.layers import (
 
 #: The models' losses: those of :data:`nets.layers.LOSSES` under their own names.
 MODEL_LOSSES = ("l2", "mse", "cross_entropy", "hinge")
+#: The ``(output, loss)`` pairs a model is built with (``_loss_for`` refuses the rest;
+#: ``("linear", "cross_entropy")`` and the like have no meaning).
+OUTPUT_LOSSES = (
+    ("softmax", "cross_entropy"),
+    ("sigmoid", "cross_entropy"),
+    ("linear", "l2"),
+    ("linear", "mse"),
+    ("sigmoid", "mse"),
+    ("linear", "hinge"),
+)
 
 
 def _loss_for(output: str, loss: str, n_out: int):

@@ -19,6 +19,7 @@ from gradcheck.discover import differentiables
 from gradcheck.plugin.generated import Case
 from nets import MLP, Perceptron, circuit, gates, layers, losses
 from nets.layers import Layer, Loss, Network
+from nets.models import OUTPUT_LOSSES
 from nets.svm import SVM
 
 #: Data and predictions: moderate values, with integers often (hinge kinks, ties).
@@ -98,17 +99,6 @@ def loss_cases(name: str) -> st.SearchStrategy[Case]:
         )
 
     return cases()
-
-
-#: The output and loss pairs a model is built with.
-MODEL_LOSSES = (
-    ("softmax", "cross_entropy"),
-    ("sigmoid", "cross_entropy"),
-    ("linear", "l2"),
-    ("linear", "mse"),
-    ("sigmoid", "mse"),
-    ("linear", "hinge"),
-)
 
 
 def mlp_cases(activation: str, output: str, loss: str) -> st.SearchStrategy[Case]:
@@ -226,7 +216,7 @@ def subjects() -> list[Subject]:
     found = [*_discovered("gates", gates), *_discovered("circuits", circuit)]
     found += _discovered("gates", layers)
     found += [Subject("losses", f"nets.losses.{n}", None, loss_cases(n)) for n in LOSSES]
-    for output, loss in MODEL_LOSSES:
+    for output, loss in OUTPUT_LOSSES:
         for activation in ("sigmoid", "tanh", "relu"):
             name = f"nets.MLP({activation}, {output}, {loss})"
             found.append(Subject("models", name, None, mlp_cases(activation, output, loss)))
