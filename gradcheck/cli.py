@@ -14,6 +14,7 @@ for the rest).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -136,12 +137,9 @@ def verify(arguments: argparse.Namespace) -> int:
     records = []
     for name, target in _progress(targets, arguments.quiet):
         run = PropertyRun(target, options)
-        falsifying: list[str] = []
-        try:
+        with contextlib.suppress(WrongGradient):  # recorded, with its shrunk example
             run.check(chosen, seed_=options["seed"])
-        except WrongGradient as exc:
-            falsifying = [str(note) for note in getattr(exc, "__notes__", [])]
-        records.append({**run.record(name, name), "falsifying": falsifying})
+        records.append(run.record(name, name))
     if not arguments.quiet:
         for line in summary_lines(records):
             print(line)

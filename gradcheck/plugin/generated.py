@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, seed, settings
+from hypothesis import Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from gradcheck.check import compare
@@ -117,13 +117,19 @@ class PropertyRun:
         self.last: CheckResult | None = None
         self.forward: Callable[..., Any] | None = None
         self.rows: list[dict] = []
+        #: Hypothesis's shrunk failing example, once a wrong gradient was found.
+        self.falsifying: list[str] = []
 
     def check(self, settings_: settings, seed_: int | None = None) -> None:
         """Run the property under ``settings_`` (and Hypothesis ``seed``, if given)."""
         __tracebackhide__ = True
 
+        # Without the explain phase: the lines it names are the checker's own, by absolute
+        # path, and would tie a report to where the code is checked out.
+        phases = tuple(phase for phase in settings_.phases if phase is not Phase.explain)
+
         @(seed(seed_) if seed_ is not None else (lambda test: test))
-        @settings_
+        @settings(settings_, phases=phases)
         @given(self.cases)
         def property_check(case: Case) -> None:
             options = {**self.options, **case.options}
@@ -138,12 +144,16 @@ class PropertyRun:
                 raise WrongGradient(str(result), result)
 
         try:
-            property_check()
-        except BaseExceptionGroup as group:  # Hypothesis found several distinct failures
-            chosen = _first(group)
-            if isinstance(chosen, WrongGradient):
-                self.last = chosen.result  # its forward: one of the same target's cases
-            raise chosen from None
+            try:
+                property_check()
+            except BaseExceptionGroup as group:  # Hypothesis found several distinct failures
+                chosen = _first(group)
+                if isinstance(chosen, WrongGradient):
+                    self.last = chosen.result  # its forward: one of the same target's cases
+                raise chosen from None
+        except WrongGradient as wrong:
+            self.falsifying = [str(note) for note in getattr(wrong, "__notes__", [])]
+            raise
 
     def record(self, function: str, test: str) -> dict:
         """Return the run's record: the kept check, with the run's counts.
@@ -165,6 +175,7 @@ class PropertyRun:
             unverified_examples=self.unverified,
             forward_calls=self.calls,
             backward_calls=self.backward_calls,
+            falsifying=self.falsifying,
         )
         if status != "fail":
             entry["element_rows"] = self.rows

@@ -94,7 +94,7 @@ def check_table(records: Sequence[dict]) -> str:
             f"`{r['function']}`",
             r["mode"],
             _examples(r),
-            r["worst"],
+            _worst_row(r)["where"] if _worst_row(r) else r["worst"],
             _against(r),
             _sensitivity_text(r),
             f"{r['forward_calls']:,} / {r['backward_calls']:,}",
@@ -138,7 +138,7 @@ def element_section(records: Sequence[dict], report: Report) -> None:
             figure,
             "Each element's error against its tolerance, per function (log axes; x: at a "
             "kink, judged by the subgradient rule); above the line, it failed. For a "
-            "generated check, the last example drawn (or the shrunk failing one).",
+            "generated check, every example's (a failed one: its failing example's).",
         )
 
 
