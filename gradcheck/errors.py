@@ -95,3 +95,7 @@ class PrecisionWarning(UserWarning):
 
 class ReportError(GradcheckError, ValueError):
     """A report cannot be written where it was asked for (a file there, foreign files)."""
+
+
+class MissingDependencyError(GradcheckError, ImportError):
+    """An optional framework an adapter needs is not installed; the message says what to run."""

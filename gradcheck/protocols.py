@@ -15,7 +15,12 @@ declaration        what it says                                read by
 ``kink_points``    points worth drawing at and near             the strategies
 ``bounds``         ``(low, high)`` of valid input values        the strategies
 ``in_domain``      ``in_domain(*inputs) -> bool``                the strategies
+``constants``      non-differentiated arguments, by name        the adapters
 =================  ==========================================  ===================
+
+An adapted pair (:mod:`gradcheck.adapters`) calls a declared ``kink_distance`` and
+``in_domain`` with the wrapped function's full arguments, constants included (an SVM
+loss's kinks depend on its labels), and returns one distance per differentiated input.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ DECLARATIONS: dict[str, bool] = {
     "kink_points": False,
     "bounds": False,
     "in_domain": True,
+    "constants": False,
 }
 
 

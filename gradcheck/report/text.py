@@ -123,6 +123,9 @@ def _callable_text(function: Callable[..., object]) -> str:
     owner = getattr(function, "__self__", None)
     name = getattr(function, "__name__", type(function).__name__)
     if owner is not None and not isinstance(owner, type):
+        origin = getattr(owner, "origin", None)  # an adapted pair says how to rebuild it
+        if isinstance(origin, str):
+            return f"{origin}.{name}"
         return f"{type(owner).__name__}(...).{name}"
     qualified = getattr(function, "__qualname__", name)
     module = getattr(function, "__module__", None)
@@ -152,5 +155,14 @@ def reproduce_line(
     else:
         arguments = list(names)
     settings = [f"{key}={value!r}" for key, value in options.items()]
-    parts = [_callable_text(forward), _callable_text(backward), *arguments, *settings]
+    owner = getattr(forward, "__self__", None)
+    if (
+        owner is not None
+        and owner is getattr(backward, "__self__", None)
+        and hasattr(owner, "origin")
+    ):
+        pair = [f"*{owner.origin}"]  # an adapted pair, rebuilt in one expression
+    else:
+        pair = [_callable_text(forward), _callable_text(backward)]
+    parts = [*pair, *arguments, *settings]
     return f"gradcheck.check({', '.join(parts)})"

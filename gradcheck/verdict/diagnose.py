@@ -122,8 +122,11 @@ def diagnose(
             )
         centre = float(np.median(ratios))
         if ratios.size == 1 and abs(centre - 1.0) < 0.5:
+            factor = f"{centre:.6g}"
+            if abs(centre - 1.0) < 1e-4:  # 1.000001 would print as 1
+                factor = f"(1 {'+' if centre > 1 else '-'} {abs(centre - 1.0):.2g})"
             return (
-                f"a single entry wrong, analytic = {centre:.6g} x numeric: a special case "
+                f"a single entry wrong, analytic = {factor} x numeric: a special case "
                 "or an index slip in the backward rather than a wrong formula?"
             )
         if np.all(np.abs(ratios - centre) <= 1e-3 * abs(centre)):
