@@ -246,7 +246,9 @@ def _check_linearity(
                 f"backward is not linear in grad_output for {name!r}: scaling grad_output "
                 f"by {LINEARITY_SCALE:g} changes the gradient by {deviation:.3g} more than "
                 "it should. Multiply the local derivative by grad_output (chain rule), "
-                "and do not use its sign or magnitude."
+                "and do not use its sign or magnitude. If that is intended (gradient "
+                "clipping in a custom rule, say), the rule is not a vector-Jacobian "
+                "product and cannot be checked against finite differences."
             )
 
 

@@ -182,12 +182,16 @@ def _noise_along(
 
     Returns the noise level and the largest magnitude of the values measured.
     """
+    return _widening(lambda spacing: _run(phi, direction, distances, spacing))
+
+
+def _widening(
+    run: Callable[[float], np.ndarray | None],
+) -> tuple[float, float] | None:
+    """ECnoise on ``run(spacing)`` at two incommensurate spacings, widened while flat."""
     spacing = ECNOISE_SPACING
     while spacing <= ECNOISE_MAX_SPACING:
-        runs = [
-            _run(phi, direction, distances, spacing),
-            _run(phi, direction, distances, spacing * ECNOISE_SECOND_SPACING),
-        ]
+        runs = [run(spacing), run(spacing * ECNOISE_SECOND_SPACING)]
         if any(values is None for values in runs):
             return None
         level = combined([ecnoise(values) for values in runs])
@@ -198,6 +202,33 @@ def _noise_along(
             return level, magnitude
         spacing *= ECNOISE_WIDENING
     return None
+
+
+def noise_on(
+    evaluate: Callable[[float], tuple[float, float]], scale: float, cap: float, noise: Noise
+) -> Noise:
+    """Measure the noise of one probe's own phi (``t -> phi(t)``), ECnoise at steps of ``scale``.
+
+    For a probe whose estimates disagree beyond what ``noise``, measured along random
+    directions, allows: there the smooth part of the other coordinates may have hidden a
+    noise that this coordinate alone shows (a saturated ``1 + tanh`` rounding in steps of
+    eps). Returns ``noise`` unless this probe measures noisier.
+    """
+
+    def run(spacing: float) -> np.ndarray | None:
+        if (ECNOISE_INTERVALS + 1) * spacing * scale >= ECNOISE_KINK_FRACTION * cap:
+            return None
+        values = np.array(
+            [evaluate(j * spacing * scale)[0] for j in range(1, ECNOISE_INTERVALS + 2)]
+        )
+        return values if np.all(np.isfinite(values)) else None
+
+    found = _widening(run)
+    if found is None or found[0] <= noise.sigma:
+        return noise
+    level, magnitude = found
+    rounding = NUMERIC_EPS * magnitude
+    return Noise(level, noise.floor, max(level / rounding, 1.0) if rounding > 0.0 else 1.0)
 
 
 def _run(

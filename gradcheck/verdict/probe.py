@@ -24,8 +24,8 @@ from gradcheck.defaults import (
     MAX_STEP_GROWTH,
     NUMERIC_EPS,
 )
-from gradcheck.numeric.differences import Evaluate, central, ladder, straddle
-from gradcheck.numeric.noise import Noise, measure
+from gradcheck.numeric.differences import Estimate, Evaluate, central, ladder, straddle
+from gradcheck.numeric.noise import Noise, measure, noise_on
 from gradcheck.numeric.phi import Phi
 from gradcheck.result import Status, Verdict
 from gradcheck.verdict.judge import Tolerance, judge
@@ -185,6 +185,13 @@ class Judge:
         estimate = ladder(evaluate, start, self.base, noise)
         return judge(analytic, estimate, self.tolerance, allowance, magnitude)
 
+    def _inconsistent(self, cheap: Estimate, estimate: Estimate, magnitude: float) -> bool:
+        """Whether the cheap central and the ladder disagree beyond the cheap screen."""
+        if not (np.isfinite(cheap.value) and np.isfinite(estimate.value)) or estimate.kink:
+            return False
+        allowed = self._screen.around(estimate.value, cheap.error + estimate.error, magnitude)
+        return abs(cheap.value - estimate.value) > allowed
+
     def _change_far(self, evaluate: Evaluate, scale: float, cap: float) -> float:
         """Return ``|phi(t) - phi(0)|`` at a step ``FLAT_PROBE`` times the scale.
 
@@ -208,7 +215,7 @@ class Judge:
         scale = step / BASE_STEP if scale is None else scale
         quantum = 0.0
         if cheap:
-            estimate = central(evaluate, step, self.noise, self.base)
+            estimate = screened_estimate = central(evaluate, step, self.noise, self.base)
             screened = judge(analytic, estimate, self._screen, magnitude=magnitude)
             if screened.passed and not (analytic == 0.0 and estimate.flat):
                 return screened
@@ -232,6 +239,15 @@ class Judge:
         growth = min(noise.excess**0.2, MAX_STEP_GROWTH)
         first = min(scale * LADDER_START * growth, cap / 2.0)
         estimate = ladder(evaluate, first, self.base, noise)
+        if cheap and self._inconsistent(screened_estimate, estimate, magnitude):
+            # Two estimates further apart than their claimed errors allow: the noise
+            # measured along random directions understates this coordinate's own.
+            own = noise_on(evaluate, scale, cap, noise)
+            if own.sigma > noise.sigma:
+                noise = own
+                growth = min(noise.excess**0.2, MAX_STEP_GROWTH)
+                first = min(scale * LADDER_START * growth, cap / 2.0)
+                estimate = ladder(evaluate, first, self.base, noise)
         verdict = judge(analytic, estimate, self.tolerance, allowance, magnitude)
         if not verdict.unverified:
             return verdict
