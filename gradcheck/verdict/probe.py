@@ -219,12 +219,14 @@ class Judge:
             screened = judge(analytic, estimate, self._screen, magnitude=magnitude)
             if screened.passed and not (analytic == 0.0 and estimate.flat):
                 return screened
-            if screened.passed:  # phi did not move at all: flat, or too coarse to move?
+            if estimate.flat:  # phi did not move at all: flat, or too coarse to move?
                 moved = self._change_far(evaluate, scale, cap)
-                if moved == 0.0:
+                if moved == 0.0 and screened.passed:
                     return screened
-                if moved <= QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base)):
-                    quantum = moved  # a few roundings of terms of size 1 or more
+                if 0.0 < moved <= QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base)):
+                    # A few roundings of terms of size 1 or more (a saturated sigmoid's
+                    # 1 + tanh): phi moves in quanta, not flat where the analytic is not 0.
+                    quantum = moved
         if not self._measured:
             self._measured = True
             self.noise = measure(
