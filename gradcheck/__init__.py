@@ -8,11 +8,13 @@ Results     CheckResult, Finding, Location, Verdict, Status (PASS, FAIL, UNVERIF
 Errors      GradientMismatch and GradientUnverified (AssertionError); InvalidInputError,
             ForwardError, NondeterminismError (ValueError); ContractError and its
             ForwardContractError, BackwardContractError, BackwardLinearityError
-            (TypeError); all GradcheckError; PrecisionWarning
+            (TypeError); MissingDependencyError (ImportError: an adapter's framework);
+            all GradcheckError; PrecisionWarning
 Protocols   Differentiable, DeclaresKinks, Traceable, Node, Named, DeclaresDomain: what a
             user's class may declare, read through :func:`gradcheck.protocols.declared`
 Defaults    :mod:`gradcheck.defaults`: per-dtype tolerances, mode limits, fast-mode target
-Tools       :mod:`gradcheck.strategies` (Hypothesis), :mod:`gradcheck.adapters`,
+Tools       :mod:`gradcheck.strategies` (Hypothesis), :mod:`gradcheck.adapters` (from_torch,
+            from_jax, from_cache, from_loss: other conventions as forward/backward),
             :mod:`gradcheck.report` (text, and the report writer),
             :mod:`gradcheck.discover` (a module's differentiables)
 pytest      the ``gradchecker`` fixture, the ``gradcheck`` marker, ``--gradcheck-*``
@@ -42,6 +44,7 @@ from gradcheck.errors import (
     GradientMismatch,
     GradientUnverified,
     InvalidInputError,
+    MissingDependencyError,
     NondeterminismError,
     PrecisionWarning,
 )
@@ -74,6 +77,7 @@ __all__ = [
     "InvalidInputError",
     "Localization",
     "Location",
+    "MissingDependencyError",
     "Named",
     "Node",
     "NodeVerdict",

@@ -18,6 +18,7 @@ from gradcheck.errors import (
     BackwardLinearityError,
     ForwardContractError,
     ForwardError,
+    GradcheckError,
     NondeterminismError,
 )
 
@@ -61,6 +62,8 @@ def _call_forward(forward: Callable[..., object], inputs: Inputs) -> np.ndarray:
     arguments = inputs.fresh()
     try:
         raw = forward(*arguments)
+    except GradcheckError:  # an adapter's named error about the user's code: as it is
+        raise
     except Exception as exc:
         raise ForwardError(
             f"forward raised {type(exc).__name__} at the given inputs: {exc}"
@@ -162,6 +165,8 @@ def call_backward(
     grad_output = cotangent.copy()
     try:
         raw = backward(*arguments, grad_output)
+    except GradcheckError:
+        raise
     except Exception as exc:
         raise BackwardContractError(f"backward raised {type(exc).__name__}: {exc}") from exc
     for name, after, before in zip(inputs.names, arguments, inputs.given, strict=True):

@@ -55,6 +55,8 @@ def _as_float_array(value: object, name: str) -> np.ndarray:
             "checker perturbs plain arrays, on which * is elementwise, so forward would "
             f"compute something else. Pass np.asarray({name}) and write @ for products."
         )
+    if callable(getattr(value, "detach", None)) and callable(getattr(value, "numpy", None)):
+        value = value.detach().cpu().numpy()  # a torch tensor, wherever it lives
     try:
         array = np.array(value)  # always a copy: the caller's object is never touched
     except (ValueError, TypeError) as exc:

@@ -66,7 +66,7 @@ class Estimate:
     right, left : float
         At a kink, the one-sided derivatives: increasing the variable, decreasing it.
     flat : bool
-        Every evaluation returned exactly phi(0) (the cheap pass only).
+        Every evaluation returned exactly phi(0) (the cheap pass and the ladder).
     """
 
     value: float
@@ -209,6 +209,7 @@ def ladder(evaluate: Evaluate, first_step: float, base: float, noise: Noise) -> 
         high=best_value,
         truncation=best_truncation,
         seen_kink=fallback,
+        flat=all(rung.plus == 0.0 and rung.minus == 0.0 for rung in rungs),
     )
 
 

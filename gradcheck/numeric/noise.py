@@ -102,8 +102,11 @@ def ecnoise(values: np.ndarray) -> float | None:
     Returns
     -------
     float or None
-        The standard deviation of the noise; ``0.0`` when all values are equal;
-        None when no order of differences looks like noise (spacing too large).
+        The standard deviation of the noise; ``0.0`` when the spacing is too small to
+        show it: at most half of the successive values differ (a run of equal values
+        with one step of a quantum between them has no noise order either, and must not
+        pass for smooth); None when no order of differences looks like noise (spacing
+        too large).
 
     References
     ----------
@@ -111,8 +114,8 @@ def ecnoise(values: np.ndarray) -> float | None:
     Comput. 33(3), 2011.
     """
     values = np.asarray(values, dtype=float)
-    if np.ptp(values) == 0.0:
-        return 0.0
+    if 2 * np.count_nonzero(np.diff(values)) <= values.size - 1:
+        return 0.0  # Moré and Wild's "h too small": widen the run
     scale = float(np.max(np.abs(values)))  # work in units of the largest value: no overflow
     differences = values / scale
     m = differences.size - 1
@@ -186,22 +189,49 @@ def _noise_along(
 
 
 def _widening(
-    run: Callable[[float], np.ndarray | None],
+    run: Callable[[float], np.ndarray | None], every: bool = False
 ) -> tuple[float, float] | None:
-    """ECnoise on ``run(spacing)`` at two incommensurate spacings, widened while flat."""
+    """ECnoise on ``run(spacing)`` at two incommensurate spacings, widened while flat.
+
+    With ``every``, all spacings up to ``ECNOISE_MAX_SPACING`` are run and the largest
+    level counts, a run that moved by a step or two among equal values counting half its
+    smallest step: a smooth part plus a part quantized coarser than the smooth part's
+    changes over a run (a saturated ``1 + tanh`` beside an unsaturated term) shows only
+    its smooth rounding at the smallest spacing, its quanta further out, and at wider
+    spacings it may step by the same whole number of quanta every time (aliased:
+    ECnoise sees no noise at all), while a finite difference there still errs by up to
+    half a quantum.
+    """
     spacing = ECNOISE_SPACING
+    found: list[tuple[float, float]] = []
     while spacing <= ECNOISE_MAX_SPACING:
         runs = [run(spacing), run(spacing * ECNOISE_SECOND_SPACING)]
         if any(values is None for values in runs):
-            return None
+            break
         level = combined([ecnoise(values) for values in runs])
         magnitude = max(float(np.max(np.abs(values))) for values in runs)
+        if every:
+            found += [(_QUANTUM_SHARE * q, magnitude) for q in map(_smallest_step, runs) if q]
         if level is None:  # the smooth part dominates: no noise above rounding seen
-            return NUMERIC_EPS * magnitude, magnitude
+            found.append((NUMERIC_EPS * magnitude, magnitude))
+            break
         if level != 0.0:
-            return level, magnitude
+            found.append((level, magnitude))
+            if not every:
+                break
         spacing *= ECNOISE_WIDENING
-    return None
+    return max(found) if found else None
+
+
+#: A quantized phi's finite differences err by up to half its quantum.
+_QUANTUM_SHARE = 0.5
+
+
+def _smallest_step(values: np.ndarray) -> float:
+    """Return the smallest step of a run that mostly did not move (0 if none, or if it did)."""
+    steps = np.abs(np.diff(values))
+    moved = steps[steps > 0.0]
+    return float(moved.min()) if 0 < moved.size <= steps.size // 2 else 0.0
 
 
 def noise_on(
@@ -212,7 +242,8 @@ def noise_on(
     For a probe whose estimates disagree beyond what ``noise``, measured along random
     directions, allows: there the smooth part of the other coordinates may have hidden a
     noise that this coordinate alone shows (a saturated ``1 + tanh`` rounding in steps of
-    eps). Returns ``noise`` unless this probe measures noisier.
+    eps). Every spacing is run, the largest level counting (see :func:`_widening`).
+    Returns ``noise`` unless this probe measures noisier.
     """
 
     def run(spacing: float) -> np.ndarray | None:
@@ -223,7 +254,7 @@ def noise_on(
         )
         return values if np.all(np.isfinite(values)) else None
 
-    found = _widening(run)
+    found = _widening(run, every=True)
     if found is None or found[0] <= noise.sigma:
         return noise
     level, magnitude = found

@@ -200,6 +200,33 @@ class Judge:
         value, _ = evaluate(min(FLAT_PROBE * scale, cap / 2.0))
         return abs(value - self.base) if np.isfinite(value) else float("inf")
 
+    def _below_quantum(
+        self, evaluate: Evaluate, verdict: Verdict, scale: float, cap: float
+    ) -> Verdict | None:
+        """An UNVERIFIED verdict where a flat phi cannot refute a tiny analytic value.
+
+        phi returned exactly phi(0) at every step of the ladder. If it is still flat at
+        ``FLAT_PROBE`` times the scale, and the analytic value predicts a change there
+        no larger than a few roundings of terms of size 1 (a gate saturated at -36,
+        whose ``1 + tanh`` is 4 roundings of 1), the flatness is phi's granularity, not
+        a zero slope. None where the predicted change is resolvable: the failure
+        stands (a dead unit given a gradient).
+        """
+        far = min(FLAT_PROBE * scale, cap / 2.0)
+        predicted = abs(verdict.analytic) * far
+        granularity = QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base))
+        if predicted > granularity or self._change_far(evaluate, scale, cap) != 0.0:
+            return None
+        return replace(
+            verdict,
+            status=Status.UNVERIFIED,
+            numeric=float("nan"),
+            reason=f"phi did not move at any step up to {far:.1e}, where the hand-written "
+            f"{verdict.analytic:.6g} predicts a change of {predicted:.1e}, below what "
+            f"rounding inside forward may hide ({granularity:.1e}): a zero slope and a "
+            "quantized one look alike there",
+        )
+
     def _verdict(
         self,
         evaluate: Evaluate,
@@ -251,6 +278,10 @@ class Judge:
                 first = min(scale * LADDER_START * growth, cap / 2.0)
                 estimate = ladder(evaluate, first, self.base, noise)
         verdict = judge(analytic, estimate, self.tolerance, allowance, magnitude)
+        if verdict.status is Status.FAIL and estimate.flat:
+            unresolved = self._below_quantum(evaluate, verdict, scale, cap)
+            if unresolved is not None:
+                return unresolved
         if not verdict.unverified:
             return verdict
         # Coarser steps first where rounding dominated, finer ones first where truncation
@@ -273,7 +304,13 @@ class Judge:
             here = noise
             if start == local:
                 here = Noise(max(noise.floor * noise.excess, quantum), noise.floor)
-            again = self._on_ladder(evaluate, analytic, start, here, allowance, magnitude)
+            finer = ladder(evaluate, start, self.base, here)
+            again = judge(analytic, finer, self.tolerance, allowance, magnitude)
+            if again.status is Status.FAIL and finer.flat and not estimate.flat:
+                # phi moved at the first ladder's steps and not at all at these: it
+                # moves in quanta coarser than its rounding floor, and a zero slope
+                # read between them proves nothing.
+                continue
             if not again.unverified:
                 return again
         if np.isfinite(cap):

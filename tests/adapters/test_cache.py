@@ -140,6 +140,22 @@ def test_saturated_lstm_gates_are_not_mistaken_for_a_bug():
     # out: the derivative is below what rounding resolves there, not zero.
     inputs = (*inputs[:4], np.full((2, 8), -7.0), inputs[5])
     assert gradcheck.compare(*PAIRS["lstm_step"], *inputs).status is gradcheck.Status.UNVERIFIED
+    # Gates at -10 and -20 beside each other: phi is a smooth part that moves 1e-23
+    # per step of ECnoise's first run plus quanta of 4e-17 that it crosses only further
+    # out; the first run alone read the smooth part's rounding as the noise.
+    wx = np.full((2, 8), -5.0)
+    wx[0, 4] = 0.0
+    inputs = (np.array([[2.0, 2.0]]), np.zeros((1, 2)), np.zeros((1, 2)), wx, np.zeros((2, 8)))
+    assert gradcheck.compare(*PAIRS["lstm_step"], *inputs, np.zeros(8)).passed
+    # Gates at -24: phi steps by the same whole number of quanta at both of ECnoise's
+    # spacings (aliased: no noise seen), yet a difference errs by half a quantum.
+    prev_h, wh = np.array([[0.0, 6.0]]), np.full((2, 8), -4.0)
+    inputs = (np.zeros((1, 1)), prev_h, np.zeros((1, 2)), np.zeros((1, 8)), wh, np.zeros(8))
+    assert gradcheck.compare(*PAIRS["lstm_step"], *inputs).passed
+    # Gates at -36: 1 + tanh is a few roundings of 1, phi flat out to 1e-2 while the
+    # analytic predicts a change of 1e-17 there: not resolvable, never a failure.
+    inputs = (*inputs[:4], np.full((2, 8), -6.0), inputs[5])
+    assert gradcheck.compare(*PAIRS["lstm_step"], *inputs).status is gradcheck.Status.UNVERIFIED
 
 
 def test_constants_are_fresh_for_every_call_and_the_callers_are_never_touched():

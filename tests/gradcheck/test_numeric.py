@@ -155,3 +155,10 @@ def test_rounding_aliased_with_the_noise_runs_spacing_is_still_measured():
         return grad_output * (frequency * np.cos(frequency * x - 1.0) + 3e3 * (x - x0) ** 2)
 
     assert gradcheck.check(forward, backward, np.array(x0), rtol=0.0).passed
+
+
+def test_ecnoise_widens_a_run_that_steps_by_a_quantum_only_once():
+    # Moré and Wild's "h too small": most values equal, one rounding step among them
+    # has no noise order, and must not pass for a smooth function.
+    values = np.array([1.0] * 5 + [1.0 + 2.0**-52] * 3)
+    assert ecnoise(values) == 0.0
