@@ -203,7 +203,7 @@ class Judge:
     def _below_quantum(
         self, evaluate: Evaluate, verdict: Verdict, scale: float, cap: float
     ) -> Verdict | None:
-        """An UNVERIFIED verdict where a flat phi cannot refute a tiny analytic value.
+        """Return UNVERIFIED where a flat phi cannot refute a tiny analytic value.
 
         phi returned exactly phi(0) at every step of the ladder. If it is still flat at
         ``FLAT_PROBE`` times the scale, and the analytic value predicts a change there
