@@ -18,6 +18,8 @@ from gradcheck.adapters.stateful import stateful_functions
 from gradcheck.discover import differentiables
 from gradcheck.plugin.generated import Case
 from nets import MLP, Perceptron, circuit, gates, layers, losses
+from nets.cs231n import layers as cs231n_layers
+from nets.cs231n import recurrent as cs231n_recurrent
 from nets.layers import Layer, Loss, Network
 from nets.models import OUTPUT_LOSSES
 from nets.svm import SVM
@@ -212,7 +214,8 @@ def _discovered(group: str, module: object) -> list[Subject]:
 
 
 def subjects() -> list[Subject]:
-    """Return every subject, by group: gates, circuits, losses, models, seed 002 layers."""
+    """Return every subject, by group: gates, circuits, losses, models, seed 002 layers,
+    CS231n-style layers."""
     found = [*_discovered("gates", gates), *_discovered("circuits", circuit)]
     found += _discovered("gates", layers)
     found += [Subject("losses", f"nets.losses.{n}", None, loss_cases(n)) for n in LOSSES]
@@ -229,4 +232,6 @@ def subjects() -> list[Subject]:
         Subject("seed 002 layers", f"nets.layers.Layer(act={act!r})", None, layer_cases(act))
         for act in ("identity", "Sigmoid", "tanh", "ReLU")
     ]
+    found += _discovered("CS231n-style layers", cs231n_layers)
+    found += _discovered("CS231n-style layers", cs231n_recurrent)
     return found

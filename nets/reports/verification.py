@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 import gradcheck
 from gradcheck.plugin.checks import RECORD_SCHEMA, record
 from gradcheck.plugin.generated import PropertyRun, WrongGradient
 from gradcheck.plugin.summary import check_table, element_section, finding_section, summary_lines
 from gradcheck.report.writer import Report, table
+from gradcheck.adapters import from_cache
 from nets import planted
+from nets.cs231n.planted import PLANTED
 from nets.reports.subjects import Subject, subjects
 
 #: Hypothesis examples per subject.
@@ -74,6 +76,26 @@ def planted_gate_record(examples: int) -> dict:
     return entry
 
 
+def cs231n_records(examples: int) -> list[dict]:
+    """Run each classic CS231n-style slip (:mod:`nets.cs231n.planted`) as a property.
+
+    Hypothesis generates without shrinking here: shrinking the naive conv's failure
+    costs a minute of full checks. The record keeps the message (which names the
+    element), not the unshrunk input.
+    """
+    entries = []
+    unshrunk = settings(_settings(examples), phases=(Phase.explicit, Phase.generate))
+    for title, (forward, backward) in PLANTED.items():
+        run = PropertyRun(from_cache(forward, backward), OPTIONS)
+        with contextlib.suppress(WrongGradient):
+            run.check(unshrunk)
+        name = f"nets.cs231n.planted.{backward.__name__}"
+        entry = run.record(name, name)
+        entry.update(group="published", test=f"CS231n style: {title}", falsifying=[])
+        entries.append(entry)
+    return entries
+
+
 def _caught_rows(bugs: list[dict]) -> list[list[object]]:
     return [
         [
@@ -96,6 +118,7 @@ def report(examples: int = EXAMPLES) -> Report:
     checks = [property_record(subject, examples) for subject in subjects()]
     bugs = [published_record(p) for p in planted.PUBLISHED]
     bugs.append(planted_gate_record(examples))
+    bugs += cs231n_records(examples)
     counts = {s: sum(c["status"] == s for c in checks) for s in ("pass", "unverified", "fail")}
     caught = sum(b["status"] == "fail" for b in bugs)
     fixed = sum(b.get("fix_status") == "pass" for b in bugs)
@@ -104,18 +127,21 @@ def report(examples: int = EXAMPLES) -> Report:
     out.summary = (
         f"{len(checks)} differentiables checked on {examples} Hypothesis examples each: "
         f"{counts['pass']} passed, {counts['unverified']} unverified, {counts['fail']} "
-        f"failed; the seeds' published bugs: {caught} of {len(bugs)} caught, {fixed} of "
+        f"failed; the seeds' published bugs and the CS231n style's planted ones: {caught} of "
+        f"{len(bugs)} caught, {fixed} of "
         f"{published} fixes verified."
     )
     out.add(
         "Every gate of `nets.gates` and `nets.layers`, the named circuits of "
         "`nets.circuit`, every loss of `nets.losses` (as a gate of the prediction), each "
         "model (`MLP` with each activation and output/loss pair, `Perceptron`, the layers' "
-        "`Network`, the SVM) and seed 002's stateful `Layer`, each checked by `gradcheck` "
+        "`Network`, the SVM), seed 002's stateful `Layer` and the CS231n-style layers of "
+        "`nets.cs231n` (through `gradcheck.adapters.from_cache`), each checked by `gradcheck` "
         f"on {examples} derandomized Hypothesis examples: gates and circuits on inputs "
         "drawn towards their kinks, ties and extreme magnitudes, models on drawn sizes, "
         "seeds, penalties and data. This is what `gradcheck verify` does for a module "
-        "(`gradcheck verify nets.gates nets.circuit` checks the first two groups).",
+        "(`gradcheck verify nets.gates nets.circuit` checks the first two groups, "
+        "`gradcheck verify nets.cs231n.layers nets.cs231n.recurrent` the last).",
         out.summary,
         "A check passes when every example's gradient is verified right or, for some "
         "examples, cannot be verified (the unverified examples are counted; a check is "
@@ -129,8 +155,9 @@ def report(examples: int = EXAMPLES) -> Report:
         out.add(f"## {group.capitalize()}", check_table(members))
     out.add(
         "## The seeds' published bugs, caught",
-        "Each at the point where its seed shows it, beside its fix (which must pass), and "
-        "seed 001's slip as a gate on Hypothesis inputs:",
+        "Each at the point where its seed shows it, beside its fix (which must pass), "
+        "seed 001's slip as a gate on Hypothesis inputs, and the classic slips of the "
+        "CS231n style (`nets.cs231n.planted`) on Hypothesis inputs (not shrunk):",
         table(["bug", "backward", "verdict", "where", "its fix"], _caught_rows(bugs)),
     )
     for bug in bugs:

@@ -64,13 +64,25 @@ def test_the_index_links_every_report_with_its_summary(tmp_path, monkeypatch):
 def test_the_verification_report_passes_nets_and_catches_every_published_bug(quick_reports):
     found = numbers(quick_reports, "verification")
     groups = {c["group"] for c in found["checks"]}
-    assert groups == {"gates", "circuits", "losses", "models", "seed 002 layers"}
+    assert groups == {
+        "gates",
+        "circuits",
+        "losses",
+        "models",
+        "seed 002 layers",
+        "CS231n-style layers",
+    }
     names = {c["function"] for c in found["checks"]}
     assert {"nets.gates.relu", "nets.circuit.neuron", "nets.losses.Hinge"} <= names
     assert {"nets.layers.Network", "nets.svm.SVM", "nets.layers.Layer(act='ReLU')"} <= names
+    assert {
+        "nets.cs231n.layers.batchnorm_forward",
+        "nets.cs231n.recurrent.lstm_step_forward",
+    } <= names
     assert all(c["status"] == "pass" and c["checks"] == 3 for c in found["checks"])
     published = found["published"]
-    assert len(published) == 6 and all(b["status"] == "fail" for b in published)
+    assert len(published) == 11 and all(b["status"] == "fail" for b in published)
+    assert sum(b["test"].startswith("CS231n style: ") for b in published) == 5
     assert all(b["fix_status"] == "pass" for b in published if "fix" in b)
     text = (quick_reports / "verification" / "README.md").read_text()
     assert "jointly over x1[0], x1[2], x2[0], x2[2]" in text
