@@ -1,18 +1,31 @@
-"""Fast mode: random projections in O(1) evaluations, then bisection to name culprits.
+"""Fast mode: banded random projections in O(1) evaluations, then bisection to name culprits.
 
-An error vector e in the gradient shifts the directional derivative along a random
-unit direction d by <e, d>, normal with standard deviation |e| / sqrt(n) (in
-element-scaled units). A direction passes a wrong gradient only when that shift falls
-inside the tolerance; independent directions multiply those probabilities, and
-directions are added until an error of the reference size would be missed with at most
-the target probability. A failing direction is followed by bisection: directions
-supported on halves, quarters, ... of the elements, down to element checks.
+An error vector e in the gradient shifts the directional derivative along a direction d
+by <e, d>. Fast mode's directions are banded (:func:`banded_direction`): every
+component is at least ``1 / c`` (``c = band_norm(m)``, m elements) and has density at
+most ``c / 2``, so that in element-scaled units
+
+- a single wrong entry ``e_j`` shifts ``<e, d>`` by at least ``|e_j| / c``: caught for
+  certain once that exceeds twice the tolerance (the numeric side may err by one
+  tolerance), which is ``result.sensitivity``;
+- any error vector whose largest entry is ``E`` passes one direction of tolerance t
+  with probability at most ``2 t c / E``; independent directions multiply
+  (``result.miss_probability``, for ``E`` the reference error).
+
+Directions are added (at least ``FAST_MIN_PROBES``) until a single entry of the
+reference error is caught for certain or the miss bound reaches the target.
+
+Each direction is first screened by two central differences (4 forward calls, no
+noise measurement, no analytic noise): a correct smooth function passes there, so a
+check costs 4 calls per direction. A direction the screen does not pass goes through
+the full probe (measured noise, ladders, escalation), so a failure is never the
+screen's alone. A failing direction is followed by bisection: directions supported on
+halves, quarters, ... of the elements, down to element checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import pi, sqrt
 
 import numpy as np
 
@@ -25,7 +38,7 @@ from gradcheck.defaults import (
     FAST_REFERENCE_ERROR,
     FAST_TARGET_MISS,
 )
-from gradcheck.numeric.phi import random_direction
+from gradcheck.numeric.phi import band_norm, banded_direction
 from gradcheck.result import Status, Verdict
 from gradcheck.verdict.full import check_element
 from gradcheck.verdict.outcome import Outcome
@@ -36,12 +49,19 @@ from gradcheck.verdict.probe import Judge
 UNREACHED = "after"
 #: A block that showed no error along one random direction gets this many in all.
 BLOCK_DIRECTIONS = 2
+#: The screen's coarser step is twice the first: it runs only where both stay below
+#: half a declared kink's distance.
+SCREEN_REACH = 4.0
+#: The screen's first step is at most this (in element-scaled units).
+SCREEN_MAX_STEP = 1e-3
 
 
 def probe_along(judge: Judge, plan: CheckPlan, direction: Sequence[np.ndarray]) -> Verdict:
     """Judge ``<gradient, direction>`` against the numerical directional derivative.
 
-    Steps stay below half the distance to any declared kink along the direction.
+    Screened first (:meth:`Judge.screen`); what the screen does not pass is judged by
+    the full probe. Steps stay below half the distance to any declared kink along the
+    direction.
     """
     analytic = sum(float(np.vdot(g, d)) for g, d in zip(plan.gradients, direction, strict=True))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -55,58 +75,63 @@ def probe_along(judge: Judge, plan: CheckPlan, direction: Sequence[np.ndarray]) 
     def evaluate(t: float) -> tuple[float, float]:
         return judge.phi.along(direction, t)
 
-    allowance = plan.directional_allowance(direction)
+    magnitude = plan.directional_magnitude(direction)
     step = min(BASE_STEP, cap / 2.0)
+    first = screen_step(judge.noise.sigma, magnitude)
+    if SCREEN_REACH * first < cap:
+        screened = judge.screen(evaluate, analytic, first, magnitude)
+        if screened.passed:
+            return screened
     return judge.verdict(
         evaluate,
         analytic,
         step,
         cap=cap,
         cheap=False,
-        allowance=allowance,
-        magnitude=plan.directional_magnitude(direction),
+        allowance=plan.directional_allowance(direction),
+        magnitude=magnitude,
         scale=1.0,
     )
+
+
+def screen_step(noise: float, magnitude: float) -> float:
+    """Return the screen's first step: where rounding and truncation balance.
+
+    A central difference errs by about ``noise / h`` from rounding and by ``h**2 / 6``
+    times the third derivative from truncation, least at ``h = (3 noise / D3)**(1/3)``.
+    With ``D3`` taken as the directional derivative's scale (a function that varies on
+    the scale of its inputs, as the element steps assume), and never below
+    ``BASE_STEP`` nor above ``SCREEN_MAX_STEP``: a phi summed over many outputs rounds
+    far above ``eps |phi|`` and wants a longer step than ``eps**(1/3)``.
+    """
+    if magnitude <= 0.0 or not np.isfinite(noise):
+        return BASE_STEP
+    return float(min(max(BASE_STEP, (3.0 * noise / magnitude) ** (1.0 / 3.0)), SCREEN_MAX_STEP))
 
 
 def probe_random(
     judge: Judge, plan: CheckPlan, rng: np.random.Generator, support: list[np.ndarray]
 ) -> Verdict:
-    """Judge a seeded random direction over the elements in ``support``."""
-    return probe_along(judge, plan, random_direction(plan.scales, rng, support))
+    """Judge a seeded banded direction over the elements in ``support``."""
+    return probe_along(judge, plan, banded_direction(plan.scales, rng, support))
 
 
 def _miss_bound(tolerance: float, count: int, reference: float) -> float:
-    """P(|N(mu, reference**2 / count)| <= tolerance) <= 2 tol / (sqrt(2 pi) sd)."""
+    """Bound P(|<e, d>| <= 2 tol) by ``2 tol c / |e_max|``, ``|e_max|`` = ``reference``."""
     if reference <= 0.0:
         return 1.0
-    return min(1.0, sqrt(2.0 / pi) * tolerance * sqrt(count) / reference)
+    return min(1.0, 2.0 * tolerance * band_norm(count) / reference)
 
 
 def sensitivity(tolerances: Sequence[float], count: int, typical: float) -> float:
-    """Return the relative error of one typical entry caught with ``FAST_TARGET_MISS``.
+    """Return the relative error of one entry of typical size caught for certain.
 
-    The smallest factor ``r`` such that an entry of size ``typical`` (the scaled
-    gradient's root mean square) wrong by ``1 + r`` passes every direction with
-    probability at most ``FAST_TARGET_MISS``; inf when no factor reaches it.
+    ``|e| / c > 2 t`` for the tightest direction: ``2 t c / typical``; inf when no
+    direction passed or the gradient is zero.
     """
     if typical <= 0.0 or not tolerances:
         return float("inf")
-    # log miss(r) = sum_k min(0, log(c_k / r)): decreasing in r, solved on log r.
-    logs = np.log(
-        np.maximum(
-            [sqrt(2.0 / pi) * t * sqrt(count) / typical for t in tolerances], np.finfo(float).tiny
-        )
-    )
-    target = np.log(FAST_TARGET_MISS)
-    low, high = -40.0, 40.0
-    for _ in range(60):
-        middle = (low + high) / 2.0
-        if np.sum(np.minimum(0.0, logs - middle)) <= target:
-            high = middle
-        else:
-            low = middle
-    return float(np.exp(high)) if high < 40.0 else float("inf")
+    return 2.0 * min(tolerances) * band_norm(count) / typical
 
 
 class Fast:
@@ -140,16 +165,19 @@ class Fast:
             if verdict.unverified:
                 break
             miss *= _miss_bound(verdict.tolerance, free.size, reference)
-            if len(directions) >= FAST_MIN_PROBES and miss <= FAST_TARGET_MISS:
+            tolerances = [v.tolerance for v in directions if v.passed]
+            single = sensitivity(tolerances, free.size, typical) <= FAST_REFERENCE_ERROR
+            if len(directions) >= FAST_MIN_PROBES and (single or miss <= FAST_TARGET_MISS):
                 break
         reached = sensitivity([v.tolerance for v in directions if v.passed], free.size, typical)
         unreached = None
-        if miss > FAST_TARGET_MISS:
+        if reached > FAST_REFERENCE_ERROR and miss > FAST_TARGET_MISS:
             unreached = (
-                f"{UNREACHED} {len(directions)} random directions an entry of typical size wrong "
-                f"by {FAST_REFERENCE_ERROR:.0e} could still have been missed with "
-                f"probability {miss:.1e} (the target is {FAST_TARGET_MISS:.0e}); they "
-                f"would catch one wrong by {reached:.1e} relative: too many elements "
+                f"{UNREACHED} {len(directions)} random directions an error whose largest "
+                f"entry is of typical size wrong by {FAST_REFERENCE_ERROR:.0e} could still "
+                f"have been missed with probability {miss:.1e} (the target is "
+                f"{FAST_TARGET_MISS:.0e}); they catch for certain a single entry wrong by "
+                f"{reached:.1e} relative: too many elements "
                 "for the resolution of one directional derivative; mode='full' checks "
                 "each element"
             )

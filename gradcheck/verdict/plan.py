@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -51,7 +52,9 @@ class CheckPlan:
         Elements sitting on a declared kink (or within ``MIN_STEP_ULPS`` of one): judged
         by one-sided differences at ``BASE_STEP * scale``.
     analytic_noise : list of numpy.ndarray
-        Measured rounding noise of each element of the analytic gradient.
+        Measured rounding noise of each element of the analytic gradient: measured on
+        first use (``2 * ANALYTIC_SAMPLES + 1`` backward calls), so a check whose
+        probes all pass their first screen never pays for it.
     typical : list of float
         Each input's root-mean-square gradient (the whole gradient's where an input's is
         zero): an element's derivative scale is the larger of its own size and this.
@@ -65,7 +68,7 @@ class CheckPlan:
     steps: list[np.ndarray]
     on_kink: list[np.ndarray]
     output_size: int
-    analytic_noise: list[np.ndarray]
+    measure_analytic_noise: Callable[[], Sequence[np.ndarray]]
     typical: list[float]
 
     @classmethod
@@ -74,7 +77,7 @@ class CheckPlan:
         inputs: Sequence[np.ndarray],
         distances: Sequence[np.ndarray],
         gradients: Sequence[np.ndarray],
-        analytic_noise: Sequence[np.ndarray],
+        analytic_noise: Callable[[], Sequence[np.ndarray]],
         output_size: int = 1,
     ) -> CheckPlan:
         """Collect the per-element facts of float64 inputs."""
@@ -95,9 +98,14 @@ class CheckPlan:
             steps=steps,
             on_kink=on_kink,
             output_size=int(output_size),
-            analytic_noise=list(analytic_noise),
+            measure_analytic_noise=analytic_noise,
             typical=typical,
         )
+
+    @cached_property
+    def analytic_noise(self) -> list[np.ndarray]:
+        """The analytic gradient's rounding noise, per element (measured once)."""
+        return list(self.measure_analytic_noise())
 
     @property
     def count(self) -> int:

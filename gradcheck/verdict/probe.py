@@ -24,7 +24,14 @@ from gradcheck.defaults import (
     MAX_STEP_GROWTH,
     NUMERIC_EPS,
 )
-from gradcheck.numeric.differences import Estimate, Evaluate, central, ladder, straddle
+from gradcheck.numeric.differences import (
+    Estimate,
+    Evaluate,
+    central,
+    central_pair,
+    ladder,
+    straddle,
+)
 from gradcheck.numeric.noise import Noise, measure, noise_on
 from gradcheck.numeric.phi import Phi
 from gradcheck.result import Status, Verdict
@@ -156,6 +163,21 @@ class Judge:
                 reason=f"{verdict.reason}; {RAISED} {type(exception).__name__}: "
                 f"{exception} at {self.phi.raised - raised} of the points tried",
             )
+        return verdict
+
+    def screen(self, evaluate: Evaluate, analytic: float, step: float, magnitude: float) -> Verdict:
+        """Judge ``analytic`` by two central differences alone (:func:`central_pair`).
+
+        The check's own tolerance around an error estimated from the two steps, with
+        phi's noise as known so far (its rounding floor until a probe measured more) and
+        no analytic allowance: a pass here is a pass; anything else is for
+        :meth:`verdict` to judge, never a failure by itself. A phi flat at both steps
+        is not passed (flat or too coarse to move: the full probe tells).
+        """
+        estimate = central_pair(evaluate, step, self.noise, self.base)
+        verdict = judge(analytic, estimate, self.tolerance, magnitude=magnitude)
+        if estimate.flat and verdict.passed:
+            return replace(verdict, status=Status.UNVERIFIED, reason="flat at both steps")
         return verdict
 
     def _local(

@@ -36,14 +36,21 @@ def run(request: Request) -> CheckResult:
     gradient_at = GradientAt(
         request.backward, inputs, evaluation.cotangent.astype(evaluation.output.dtype)
     )
-    noise = analytic_noise(
-        gradient_at, inputs.given, shift_scales(inputs.numeric), request.distances, rng
-    )
+    noise_rng = np.random.default_rng(rng.integers(2**63))
+
+    def noise() -> list[np.ndarray]:
+        return analytic_noise(
+            gradient_at, inputs.given, shift_scales(inputs.numeric), request.distances, noise_rng
+        )
+
     plan = CheckPlan.build(
         inputs.numeric, request.distances, evaluation.gradients, noise, evaluation.output.size
     )
     tolerance = Tolerance.for_check(inputs.dtype, options.atol, options.rtol)
-    phi = Phi(request.forward, inputs.numeric, evaluation.cotangent)
+    # The contract's output is phi's base point where it was computed on float64 inputs.
+    same_point = all(x.dtype == np.float64 for x in inputs.given)
+    output = evaluation.output if same_point else None
+    phi = Phi(request.forward, inputs.numeric, evaluation.cotangent, output)
     floor = NUMERIC_EPS * float(np.sum(np.abs(evaluation.cotangent * evaluation.output)))
     judge = Judge(phi, tolerance, plan.scales, plan.distances, floor, rng)
     mode = MODES[options.mode]

@@ -214,8 +214,7 @@ def _discovered(group: str, module: object) -> list[Subject]:
 
 
 def subjects() -> list[Subject]:
-    """Return every subject, by group: gates, circuits, losses, models, seed 002 layers,
-    CS231n-style layers."""
+    """Return every subject, by group: gates, circuits, losses, models, layers, CS231n."""
     found = [*_discovered("gates", gates), *_discovered("circuits", circuit)]
     found += _discovered("gates", layers)
     found += [Subject("losses", f"nets.losses.{n}", None, loss_cases(n)) for n in LOSSES]

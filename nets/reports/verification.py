@@ -14,11 +14,11 @@ import contextlib
 from hypothesis import HealthCheck, Phase, settings
 
 import gradcheck
+from gradcheck.adapters import from_cache
 from gradcheck.plugin.checks import RECORD_SCHEMA, record
 from gradcheck.plugin.generated import PropertyRun, WrongGradient
 from gradcheck.plugin.summary import check_table, element_section, finding_section, summary_lines
 from gradcheck.report.writer import Report, table
-from gradcheck.adapters import from_cache
 from nets import planted
 from nets.cs231n.planted import PLANTED
 from nets.reports.subjects import Subject, subjects

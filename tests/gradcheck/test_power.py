@@ -37,13 +37,21 @@ def test_single_entry_wrong_by_tiny_factor_fails_full_mode_and_is_named(network)
     assert [f.where for f in result.mismatches] == ["W1[3, 17]"]
 
 
-def test_correct_network_passes_fast_mode_in_few_calls_with_stated_miss_probability(network):
+def test_correct_network_passes_fast_mode_in_twelve_calls_with_stated_guarantees(network):
     _, forward, backward, params = network
     result = gradcheck.check(forward, backward, *params, mode="fast")
     assert result.mode == "fast"
-    assert result.forward_calls < 300
-    assert result.miss_probability is not None
-    assert result.miss_probability <= 1e-6
+    assert result.forward_calls <= 2 + 12  # the contract's two, three screened directions
+    assert result.backward_calls <= 3 + 1  # the contract's three, the gradient
+    assert result.sensitivity <= 1e-5  # a single entry wrong by 1 + 1e-5: caught for certain
+    assert result.miss_probability is not None and result.miss_probability < 1e-3
+
+
+def test_single_entry_wrong_by_1e_5_fails_fast_mode(network):
+    _, forward, backward, params = network
+    wrong = with_wrong_entry(backward, *WRONG, 1 + 1e-5)
+    result = gradcheck.compare(forward, wrong, *params, mode="fast")
+    assert [f.where for f in result.mismatches if f.location is not None] == ["W1[3, 17]"]
 
 
 def test_single_entry_wrong_by_1e_4_fails_fast_mode_and_bisection_names_it(network):
@@ -111,3 +119,19 @@ def test_fast_mode_with_elements_on_declared_kinks():
     assert at_kinks <= zeros
     # A zero whose random grad_output is tiny shows no visible kink: judged smooth.
     assert len(at_kinks) >= 0.99 * len(zeros)
+
+
+def test_banded_directions_move_every_element_by_a_bounded_amount():
+    from gradcheck.numeric.phi import band_norm, banded_direction
+
+    scales = [np.full((30, 40), 2.0), np.full(7, 0.5)]
+    support = [np.ones((30, 40), dtype=bool), np.arange(7) < 4]
+    direction = banded_direction(scales, np.random.default_rng(3), support)
+    norm = band_norm(30 * 40 + 4)
+    moved = np.concatenate([np.abs(direction[0] / 2.0).ravel(), np.abs(direction[1][:4] / 0.5)])
+    assert np.all(moved >= 1.0 / norm) and np.all(moved <= 2.0 / norm)
+    assert np.all(direction[1][4:] == 0.0)
+    assert (
+        abs(sum(float(np.sum((d / s) ** 2)) for d, s in zip(direction, scales, strict=True)) - 1)
+        < 0.1
+    )
