@@ -202,9 +202,17 @@ class CheckResult:
         The element (or ``"random directions"``) that sets it.
     forward_calls, backward_calls : int
         Evaluations spent, the contract checks included.
+    calls_by_phase : dict of str to int
+        The forward calls by phase: ``contract``, ``base`` (phi(0), 0 when the
+        contract's output is reused), ``cheap pass`` (the first central differences,
+        fast mode's screens), ``noise`` (ECnoise), ``ladder`` (Richardson ladders and
+        their escalations), ``joint kinks``, ``bisection``; phases that cost nothing
+        are absent. A correct smooth check spends only the first three.
     miss_probability : float or None
-        Fast mode: bound on the probability that one entry of typical size wrong by
-        ``FAST_REFERENCE_ERROR`` (relative) passed every random direction.
+        Fast mode: bound on the probability that an error whose largest entry is of
+        typical size wrong by ``FAST_REFERENCE_ERROR`` (relative) passed every random
+        direction (a single such entry is caught for certain once ``sensitivity`` is
+        below that error).
     analytic : tuple of numpy.ndarray
         The hand-written gradients (for the seeded ``grad_output``).
     numeric : tuple of numpy.ndarray
@@ -252,6 +260,7 @@ class CheckResult:
     random_grad_output: bool = False
     unlocated: bool = False
     localization: Localization | None = None
+    calls_by_phase: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

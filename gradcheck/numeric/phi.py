@@ -7,7 +7,9 @@ of the noise measurement, :func:`banded_direction` those of fast mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -36,9 +38,31 @@ class Phi:
         self._flat = [w.reshape(-1) for w in self._work]
         self._cotangent = np.asarray(cotangent, dtype=NUMERIC_DTYPE)
         self.calls = 0
+        #: Calls by phase: the innermost :meth:`phase` unless a :meth:`stage` is on.
+        self.by_phase: Counter[str] = Counter()
+        self._phase = "probe"
+        self._stage: str | None = None
         #: Evaluations at which forward raised, and the last exception it raised.
         self.raised = 0
         self.last_exception: Exception | None = None
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Count the calls made inside as ``name`` ("cheap pass", "noise", "ladder")."""
+        outer, self._phase = self._phase, name
+        try:
+            yield
+        finally:
+            self._phase = outer
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Count every call made inside as ``name`` ("joint kinks", "bisection")."""
+        outer, self._stage = self._stage, name
+        try:
+            yield
+        finally:
+            self._stage = outer
 
     def at_element(self, which: int, index: int, step: float) -> tuple[float, float]:
         """Return phi with one element moved by ``step``, and the step actually taken.
@@ -103,6 +127,7 @@ class Phi:
 
     def _evaluate(self) -> float:
         self.calls += 1
+        self.by_phase[self._stage or self._phase] += 1
         try:
             with np.errstate(all="ignore"):
                 output = np.asarray(self._forward(*self._work), dtype=NUMERIC_DTYPE)

@@ -76,7 +76,7 @@ def failure_message(result: CheckResult) -> str:
     lines = [
         _headline(result),
         f"{' and '.join(counts)} of {_what_was_checked(result)} checked "
-        f"({result.mode} mode, {result.forward_calls} forward calls). Worst:",
+        f"({result.mode} mode, {result.forward_calls} forward calls{_phases(result)}). Worst:",
     ]
     lines += [_row(f) for f in shown]
     if result.random_grad_output:
@@ -94,13 +94,26 @@ def failure_message(result: CheckResult) -> str:
     return "\n".join(lines)
 
 
+#: The phases every check spends; the others are named in a result's text when spent.
+ORDINARY_PHASES = ("contract", "base", "cheap pass")
+
+
+def _phases(result: CheckResult) -> str:
+    """Return ``": contract 2, cheap pass 12, noise 64, ..."`` for a check that escalated."""
+    spent = result.calls_by_phase
+    if not any(spent.get(p) for p in spent if p not in ORDINARY_PHASES):
+        return ""
+    return ": " + ", ".join(f"{p} {n}" for p, n in spent.items() if n)
+
+
 def summary(result: CheckResult) -> str:
     """Return a short human summary of a result."""
     if not result.passed:
         return failure_message(result)
     text = (
         f"gradient check passed ({result.mode} mode, {_what_was_checked(result)}, "
-        f"{result.forward_calls} forward / {result.backward_calls} backward calls): "
+        f"{result.forward_calls} forward{_phases(result)} / {result.backward_calls} "
+        "backward calls): "
         f"max abs error {result.max_abs_error:.2e} at {result.max_abs_error_at}, "
         f"max rel error {result.max_rel_error:.2e} at {result.max_rel_error_at}"
     )
@@ -113,8 +126,8 @@ def summary(result: CheckResult) -> str:
         text += f"; {len(result.at_kinks)} at kinks (subgradient verdict)"
     if result.miss_probability is not None:
         text += (
-            f"; an entry of typical size wrong by 1e-4 escapes with probability <= "
-            f"{result.miss_probability:.1e}"
+            "; an error whose largest entry is of typical size wrong by 1e-4 escapes "
+            f"with probability <= {result.miss_probability:.1e}"
         )
     return text
 

@@ -33,6 +33,7 @@ class Context:
     backward_calls: int
     reproduce: str
     random_grad_output: bool
+    calls_by_phase: dict[str, int]
 
 
 def _location(context: Context, which: int, index: int) -> Location:
@@ -165,6 +166,7 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
         sensitivity_at=sensitivity_at,
         forward_calls=context.forward_calls,
         backward_calls=context.backward_calls,
+        calls_by_phase=dict(context.calls_by_phase),
         miss_probability=outcome.miss_probability,
         analytic=tuple(g.copy() for g in context.plan.gradients),
         numeric=tuple(numeric),

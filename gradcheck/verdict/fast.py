@@ -160,7 +160,8 @@ class Fast:
             verdict = probe_random(judge, plan, rng, support)
             directions.append(verdict)
             if verdict.status is Status.FAIL:
-                found = _bisect(judge, plan, rng, free)
+                with judge.phi.stage("bisection"):
+                    found = _bisect(judge, plan, rng, free)
                 return Outcome(elements=judged + found, directions=directions, unlocated=not found)
             if verdict.unverified:
                 break

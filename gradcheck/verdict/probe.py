@@ -77,7 +77,8 @@ class Judge:
         self._scales = scales
         self._distances = distances
         self._rng = rng
-        self.base = phi.base()
+        with phi.phase("base"):
+            self.base = phi.base()
         self.noise = Noise(floor, floor)
         self._measured = False
 
@@ -137,9 +138,10 @@ class Judge:
         the probe unverified. Each ladder costs ``2 * LADDER_RUNGS`` calls.
         """
         raised = self.phi.raised
-        verdict = self._verdict(
-            evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size
-        )
+        with self.phi.phase("ladder"):  # what is not the cheap pass or noise
+            verdict = self._verdict(
+                evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size
+            )
         scale = step / BASE_STEP if scale is None else scale
         if verdict.status is Status.FAIL and 0.0 < size < TINY * scale:
             # A tiny element: steps of its scale see the function from afar, and miss a
@@ -174,7 +176,8 @@ class Judge:
         :meth:`verdict` to judge, never a failure by itself. A phi flat at both steps
         is not passed (flat or too coarse to move: the full probe tells).
         """
-        estimate = central_pair(evaluate, step, self.noise, self.base)
+        with self.phi.phase("cheap pass"):
+            estimate = central_pair(evaluate, step, self.noise, self.base)
         verdict = judge(analytic, estimate, self.tolerance, magnitude=magnitude)
         if estimate.flat and verdict.passed:
             return replace(verdict, status=Status.UNVERIFIED, reason="flat at both steps")
@@ -264,7 +267,8 @@ class Judge:
         scale = step / BASE_STEP if scale is None else scale
         quantum = 0.0
         if cheap:
-            estimate = screened_estimate = central(evaluate, step, self.noise, self.base)
+            with self.phi.phase("cheap pass"):
+                estimate = screened_estimate = central(evaluate, step, self.noise, self.base)
             screened = judge(analytic, estimate, self._screen, magnitude=magnitude)
             if screened.passed and not (analytic == 0.0 and estimate.flat):
                 return screened
@@ -278,9 +282,10 @@ class Judge:
                     quantum = moved
         if not self._measured:
             self._measured = True
-            self.noise = measure(
-                self.phi, self._scales, self._distances, self.noise.floor, self._rng
-            )
+            with self.phi.phase("noise"):
+                self.noise = measure(
+                    self.phi, self._scales, self._distances, self.noise.floor, self._rng
+                )
         # A phi that moved only by a quantum far out moves by less than its rounding
         # here: its floor (eps * |phi|) understates that rounding (internal cancellation,
         # as in a saturated cross-entropy of 1e-15 made of terms of size 1).
@@ -293,7 +298,8 @@ class Judge:
         if cheap and self._inconsistent(screened_estimate, estimate, magnitude):
             # Two estimates further apart than their claimed errors allow: the noise
             # measured along random directions understates this coordinate's own.
-            own = noise_on(evaluate, scale, cap, noise)
+            with self.phi.phase("noise"):
+                own = noise_on(evaluate, scale, cap, noise)
             if own.sigma > noise.sigma:
                 noise = own
                 growth = min(noise.excess**0.2, MAX_STEP_GROWTH)

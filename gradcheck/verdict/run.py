@@ -55,12 +55,14 @@ def run(request: Request) -> CheckResult:
     judge = Judge(phi, tolerance, plan.scales, plan.distances, floor, rng)
     mode = MODES[options.mode]
     outcome = mode.run(judge, plan, rng)
-    outcome = replace(outcome, joint=joint_verdicts(judge, plan, outcome.elements, rng))
+    with phi.stage("joint kinks"):
+        outcome = replace(outcome, joint=joint_verdicts(judge, plan, outcome.elements, rng))
     phi.verify_untouched()
     context = Context(
         names=inputs.names,
         plan=plan,
         forward_calls=evaluation.forward_calls + phi.calls,
+        calls_by_phase={"contract": evaluation.forward_calls, **phi.by_phase},
         backward_calls=evaluation.backward_calls + gradient_at.calls,
         reproduce=reproduce_line(
             request.forward, request.backward, inputs.names, inputs.given, options.shown()

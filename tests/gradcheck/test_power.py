@@ -135,3 +135,14 @@ def test_banded_directions_move_every_element_by_a_bounded_amount():
         abs(sum(float(np.sum((d / s) ** 2)) for d, s in zip(direction, scales, strict=True)) - 1)
         < 0.1
     )
+
+
+def test_calls_by_phase_add_up_and_an_escalated_check_says_where_they_went(network):
+    _, forward, backward, params = network
+    passed = gradcheck.check(forward, backward, *params, mode="fast")
+    assert passed.calls_by_phase == {"contract": 2, "cheap pass": 12}  # no ladder, no noise
+    wrong = with_wrong_entry(backward, *WRONG, 1 + 1e-4)
+    failed = gradcheck.compare(forward, wrong, *params, mode="fast")
+    assert sum(failed.calls_by_phase.values()) == failed.forward_calls
+    assert failed.calls_by_phase["bisection"] > 0 and failed.calls_by_phase["ladder"] > 0
+    assert f"bisection {failed.calls_by_phase['bisection']}" in str(failed)

@@ -1,0 +1,264 @@
+"""gradcheck against its peers, on the very same functions, in one process.
+
+    python benchmarks/run.py [--quick] --out DIR
+
+Writes ``DIR/benchmarks/`` (README.md, PNG, numbers.json) with the report writer of
+the other reports. Sections: detection power (single-entry errors 1e-2 .. 1e-7 on tanh
+and relu networks), false alarms (correct code at kinks, ties, poles, saturation, a
+batch of 2, relu networks over seeds), cost (wall time and calls against n, the 2n
+floor), numerical accuracy of each tool's derivative. One BLAS thread for everyone
+(threadpoolctl), torch on one thread; cost medians over interleaved repeats. A
+missing peer is skipped with a line saying so. ``--quick`` runs in under two minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import accuracy
+from benchmarks.cases import hard_correct_cases, network, relu_networks, with_wrong_entry
+from benchmarks.peers import checkers, torch
+from gradcheck.report.writer import Report, new_figure, table, write
+
+ERRORS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict:
+    blas = [
+        f"{i['internal_api']} {i.get('version')} ({i.get('threading_layer')})"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cores": __import__("os").cpu_count(),
+        "blas": blas,
+        "threads": "one BLAS thread (threadpoolctl), torch.set_num_threads(1)",
+        **{p: _version(p) for p in ("gradcheck", "numpy", "scipy", "torch", "numdifftools")},
+    }
+
+
+def detection(sizes: list[int], entries: int) -> dict:
+    """The smallest single-entry error each checker catches at every entry tried."""
+    found: dict = {}
+    rng = np.random.default_rng(1)
+    for activation in ("tanh", "relu"):
+        for hidden in sizes:
+            case = network(activation, hidden)
+            full = case.size <= 20_000
+            picks = [(0, (int(rng.integers(2)), int(rng.integers(hidden)))) for _ in range(entries)]
+            row = {}
+            for name, check in checkers(full).items():
+                smallest = None
+                for error in ERRORS:
+                    runs = [check(with_wrong_entry(case, w, i, 1 + error)) for w, i in picks]
+                    if not all(r.verdict == "fail" for r in runs):
+                        break
+                    smallest = error
+                row[name] = smallest
+            found[case.name] = row
+    return found
+
+
+def false_alarms(hidden: int, seeds: int) -> dict:
+    """Each checker's verdict on correct code that is hard to check."""
+    found = {}
+    for case in [*hard_correct_cases(), *relu_networks(hidden, seeds)]:
+        found[case.name] = {name: check(case).verdict for name, check in checkers().items()}
+    return found
+
+
+def cost(sizes: list[int], repeats: int) -> dict:
+    """Median wall time and calls per checker and size, interleaved repeats."""
+    found: dict = {}
+    for hidden in sizes:
+        case = network("tanh", hidden)
+        full = case.size <= 20_000
+        runs: dict[str, list] = {name: [] for name in checkers(full)}
+        for _ in range(repeats):
+            for name, check in checkers(full).items():
+                runs[name].append(check(case))
+        forward_time = min(_forward_seconds(case) for _ in range(3))
+        found[case.size] = {
+            "forward_seconds": forward_time,
+            **{
+                name: {
+                    "seconds": float(np.median([r.seconds for r in done])),
+                    "spread": float(np.ptp([r.seconds for r in done])),
+                    "forward": done[0].forward,
+                    "backward": done[0].backward,
+                    "verdict": done[0].verdict,
+                }
+                for name, done in runs.items()
+            },
+        }
+    return found
+
+
+def _forward_seconds(case) -> float:
+    import time
+
+    start = time.perf_counter()
+    for _ in range(50):
+        case.forward(*case.inputs)
+    return (time.perf_counter() - start) / 50
+
+
+def _fmt(error: float | None) -> str:
+    return "none" if error is None else f"1e{int(np.log10(error)):d}"
+
+
+def _cost_figure(numbers: dict):
+    figure = new_figure(7.0, 4.2)
+    ax = figure.subplots()
+    sizes = sorted(numbers)
+    names = [n for n in numbers[sizes[0]] if n != "forward_seconds"]
+    for name in names:
+        points = [(n, numbers[n][name]["seconds"]) for n in sizes if name in numbers[n]]
+        ax.loglog(*zip(*points, strict=True), marker="o", label=name)
+    floor = [(n, 2 * n * numbers[n]["forward_seconds"]) for n in sizes]
+    ax.loglog(*zip(*floor, strict=True), "k--", label="2n forward calls (the floor)")
+    ax.set_xlabel("parameters n")
+    ax.set_ylabel("seconds per check (median)")
+    ax.legend(fontsize=7)
+    return figure
+
+
+def _exponent(numbers: dict, name: str) -> float | None:
+    points = [(n, v[name]["seconds"]) for n, v in numbers.items() if name in v]
+    if len(points) < 2:
+        return None
+    x, y = np.log([p[0] for p in points]), np.log([p[1] for p in points])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def report(quick: bool) -> Report:
+    torch_line = "" if torch is not None else " torch is not installed: its rows are skipped."
+    if torch is not None:
+        torch.set_num_threads(1)
+    sizes = [20, 200] if quick else [20, 200, 2000, 20000]
+    out = Report("benchmarks", "gradcheck and its peers, on the same functions")
+    info = machine()
+    out.add(
+        "Every checker runs on the very same numpy functions with hand-written backward, "
+        "in one process (`python benchmarks/run.py" + (" --quick" if quick else "") + "`). "
+        f"Machine: {info['cores']} cores, {info['machine']}, Python {info['python']}; "
+        f"numpy {info['numpy']}, scipy {info['scipy']}, torch {info['torch']}, "
+        f"numdifftools {info['numdifftools']}; BLAS: {', '.join(info['blas'])}; "
+        f"{info['threads']}." + torch_line,
+        "Peers at their documented defaults: `torch.autograd.gradcheck` (eps 1e-6, "
+        "atol 1e-5, rtol 1e-3; 'tight': atol 1e-10, rtol 1e-7), full and `fast_mode`; "
+        "`scipy.optimize.check_grad` (forward differences at sqrt(eps); it returns a "
+        "norm and documents no threshold: passed here when at most 1e-6 of |grad|), all "
+        "directions and one random; the CS231n assignments' check (central differences "
+        "at h = 1e-5, max relative error against 1e-7). jax's `check_grads` needs jax "
+        "functions, not numpy ones: it is compared on the same rules in "
+        "`benchmarks/adapters.py`.",
+    )
+    detected = detection(sizes if quick else sizes[:3], 1 if quick else 3)
+    names = list(next(iter(detected.values())))
+    out.add(
+        "## Detection power",
+        "The smallest single-entry error (relative, one entry of W1 multiplied by 1 + "
+        f"error; {1 if quick else 3} random entries each) that the checker catches at "
+        "every entry tried; 'none': not even 1e-2. Full-cost peers run up to 10^4 "
+        "parameters.",
+        table(
+            ["network", *names],
+            [[k, *(_fmt(v.get(n)) if n in v else "-" for n in names)] for k, v in detected.items()],
+        ),
+    )
+    alarms = false_alarms(200 if quick else 2000, 2 if quick else 5)
+    all_names = list(next(iter(alarms.values())))
+    rejected = {n: sum(v[n] == "fail" for v in alarms.values()) for n in all_names}
+    out.add(
+        "## False alarms on correct code",
+        "Each cell is the checker's verdict on correct code; 'fail' is a false alarm "
+        "(gradcheck's 'unverified' says it could not prove the gradient, with the reason).",
+        table(["case", *all_names], [[k, *v.values()] for k, v in alarms.items()]),
+        "Rejected: " + ", ".join(f"{n} {rejected[n]} of {len(alarms)}" for n in all_names) + ".",
+    )
+    costs = cost(sizes, 1 if quick else 3)
+    rows = []
+    for n, values in costs.items():
+        for name, v in values.items():
+            if name == "forward_seconds":
+                continue
+            ratio = v["seconds"] / (2 * n * values["forward_seconds"])
+            rows.append(
+                [
+                    n,
+                    name,
+                    f"{v['seconds'] * 1e3:.1f} (+-{v['spread'] * 1e3:.1f})",
+                    f"{ratio:.2f}",
+                    v["forward"],
+                    v["backward"],
+                    v["verdict"],
+                ]
+            )
+    out.add(
+        "## Cost",
+        "Median wall time per check of a correct tanh network (spread: max - min over "
+        f"{1 if quick else 3} interleaved repeats), its ratio to the time of 2n forward "
+        "calls (the floor of central differences), and the calls made.",
+        table(["n", "checker", "ms", "/ 2n floor", "forward", "backward", "verdict"], rows),
+        "Fitted growth exponent of time in n: "
+        + ", ".join(
+            f"{name} {e:.2f}"
+            for name in costs[min(costs)]
+            if name != "forward_seconds" and (e := _exponent(costs, name)) is not None
+        )
+        + ".",
+    )
+    out.figure("cost.png", _cost_figure(costs), "Seconds per check against parameters, log-log.")
+    accurate = accuracy.errors()
+    tools = list(next(iter(accurate.values())))
+    out.add(
+        "## Numerical accuracy",
+        "Relative error of each tool's numerical derivative against the exact one.",
+        table(
+            ["point", *tools], [[k, *(f"{e:.1e}" for e in v.values())] for k, v in accurate.items()]
+        ),
+    )
+    out.summary = "false alarms: " + ", ".join(
+        f"{n} {rejected[n]}/{len(alarms)}" for n in all_names
+    )
+    out.numbers = {
+        "machine": info,
+        "detection": detected,
+        "false_alarms": alarms,
+        "cost": {str(k): v for k, v in costs.items()},
+        "accuracy": accurate,
+    }
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a run under two minutes")
+    parser.add_argument("--out", type=Path, default=Path("reports"), help="parent folder")
+    options = parser.parse_args(argv)
+    with threadpool_limits(1), np.errstate(all="ignore"):  # the peers' own warnings
+        built = report(options.quick)
+    print(write(built, options.out), ":", built.summary)
+
+
+if __name__ == "__main__":
+    main()
