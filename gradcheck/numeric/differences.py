@@ -25,6 +25,7 @@ from gradcheck.defaults import (
     LADDER_RATIO,
     LADDER_RUNGS,
     NOISE_SAFETY,
+    NUMERIC_EPS,
     TRUNCATION_SAFETY,
 )
 from gradcheck.numeric.noise import Noise
@@ -99,6 +100,22 @@ def central(evaluate: Evaluate, step: float, noise: Noise, base: float) -> Estim
     error = NOISE_SAFETY * _CENTRAL_NOISE * 2.0 * noise.at(plus, minus) / width
     flat = plus == minus == base
     return Estimate(value=value, error=error, evaluations=2, low=value, high=value, flat=flat)
+
+
+def centrals(
+    plus: np.ndarray, minus: np.ndarray, width: np.ndarray, noise: Noise
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return :func:`central`'s value and error for many elements at once.
+
+    ``plus``, ``minus``: phi at each element's ``+h`` and ``-h``; ``width``: the steps
+    actually taken, ``(x + h) - (x - h)``. Not finite where the width is not positive.
+    """
+    # Noise.at for each pair: the noise level, the values' rounding, the smallest step.
+    rounding = np.maximum(NUMERIC_EPS * np.maximum(np.abs(plus), np.abs(minus)), noise.at(0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(width > 0.0, (plus - minus) / width, np.nan)
+        error = NOISE_SAFETY * _CENTRAL_NOISE * 2.0 * rounding / width
+    return value, error
 
 
 def central_pair(evaluate: Evaluate, step: float, noise: Noise, base: float) -> Estimate:

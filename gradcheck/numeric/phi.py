@@ -128,22 +128,21 @@ class Phi:
     def _evaluate(self) -> float:
         self.calls += 1
         self.by_phase[self._stage or self._phase] += 1
-        try:
-            with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # one context for forward and the product
+            try:
                 output = np.asarray(self._forward(*self._work), dtype=NUMERIC_DTYPE)
-        except Exception as exc:  # outside the domain: the caller decides what it means
-            self.raised += 1
-            self.last_exception = exc
-            return float("nan")
-        if output.shape != self._cotangent.shape:
-            raise ForwardContractError(
-                f"forward returned shape {output.shape} at a perturbed point, but "
-                f"{self._cotangent.shape} at the given inputs: the output shape must not "
-                "depend on the input values"
-            )
-        with np.errstate(all="ignore"):
+            except Exception as exc:  # outside the domain: the caller decides what it means
+                self.raised += 1
+                self.last_exception = exc
+                return float("nan")
+            if output.shape != self._cotangent.shape:
+                raise ForwardContractError(
+                    f"forward returned shape {output.shape} at a perturbed point, but "
+                    f"{self._cotangent.shape} at the given inputs: the output shape must "
+                    "not depend on the input values"
+                )
             value = float(np.vdot(self._cotangent, output))
-        return value if np.isfinite(value) else float("nan")
+        return value if value - value == 0.0 else float("nan")  # finite
 
 
 def random_direction(

@@ -37,9 +37,11 @@ class Context:
 
 
 def _location(context: Context, which: int, index: int) -> Location:
-    shape = context.plan.shapes[which]
-    position = tuple(int(i) for i in np.unravel_index(index, shape)) if shape else ()
-    return Location(which, context.names[which], position)
+    position = []
+    for size in reversed(context.plan.shapes[which]):  # np.unravel_index, without its cost
+        index, coordinate = divmod(index, size)
+        position.append(coordinate)
+    return Location(which, context.names[which], tuple(reversed(position)))
 
 
 def _by_margin(findings: Sequence[Finding]) -> list[Finding]:

@@ -159,6 +159,35 @@ def judge(
     )
 
 
+def smooth_passes(
+    analytic: np.ndarray,
+    value: np.ndarray,
+    error: np.ndarray,
+    tolerance: Tolerance,
+    magnitude: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`judge`'s smooth pass for many estimates at once (no truncation estimate).
+
+    Returns which pass (finite, within the tolerance, informative), the tolerance
+    allowed and the derivative's scale of each; what does not pass here is for
+    :func:`judge` one by one.
+    """
+    scale = np.maximum(magnitude, np.abs(analytic))
+    with np.errstate(invalid="ignore"):
+        allowed = np.maximum(
+            tolerance.atol
+            + tolerance.analytic_rounding * scale
+            + tolerance.rtol * np.abs(value)
+            + error,
+            _SMALLEST_NORMAL,
+        )
+        informative = (scale == 0.0) | (
+            np.maximum(error, _SMALLEST_NORMAL) <= tolerance.informative * scale
+        )
+        passed = np.isfinite(value) & (np.abs(analytic - value) <= allowed) & informative
+    return passed, allowed, scale
+
+
 def _unless_uninformative(
     verdict: Verdict, estimate: Estimate, uncertainty: float, threshold: float
 ) -> Verdict:

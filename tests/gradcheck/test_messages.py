@@ -76,8 +76,9 @@ def test_result_reports_where_the_largest_errors_are():
     assert result.max_abs_error_at in {"x[0]", "x[1]"}
     assert result.max_abs_error > 0
     assert result.numeric[0].shape == (2,)
-    # 4 for the contract checks, 7 for the analytic noise (3 second differences)
-    assert result.backward_calls == 11
+    # 4 for the contract checks; the analytic noise (7 more) is measured only where a
+    # cheap pass does not pass
+    assert result.backward_calls == 4
 
 
 def test_same_seed_same_result_other_seed_other_grad_output():
