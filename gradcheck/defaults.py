@@ -79,7 +79,7 @@ AUTO_FULL_LIMIT = 4096
 #: Fast mode: stop adding random directions once an error of the reference size would be
 #: missed with at most this probability.
 FAST_TARGET_MISS = 1e-6
-FAST_MIN_PROBES = 3
+FAST_MIN_PROBES = 2
 FAST_MAX_PROBES = 32
 #: The reference error: one entry of typical size (the gradient's rms) wrong by this factor.
 FAST_REFERENCE_ERROR = 1e-4

@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import gradcheck
 from gradcheck.report.writer import Report, new_figure, table
@@ -290,10 +291,15 @@ def _run_numbers(run: Run, step: float) -> dict[str, object]:
     }
 
 
+def _one_blas_thread() -> None:
+    """In each worker: one BLAS thread, or the workers' BLAS threads oversubscribe the cores."""
+    threadpool_limits(1)
+
+
 def _train_all(steps: int, hidden_sizes: tuple[int, ...], X, y) -> tuple[list[Run], list[Run]]:
     """Train every size, then the oscillating ones again at the control rate."""
     # The sizes are independent: train them side by side (results do not depend on order).
-    with ProcessPoolExecutor() as pool:
+    with ProcessPoolExecutor(initializer=_one_blas_thread) as pool:
 
         def run_all(sizes: list[int], lr: float) -> list[Run]:
             count = len(sizes)
