@@ -42,6 +42,7 @@ class Phi:
         self.by_phase: Counter[str] = Counter()
         self._phase = "probe"
         self._stage: str | None = None
+        self._quiet = False
         #: Evaluations at which forward raised, and the last exception it raised.
         self.raised = 0
         self.last_exception: Exception | None = None
@@ -54,6 +55,17 @@ class Phi:
             yield
         finally:
             self._phase = outer
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Evaluate inside one ``np.errstate(all="ignore")`` rather than one per call."""
+        outer = self._quiet
+        with np.errstate(all="ignore"):
+            self._quiet = True
+            try:
+                yield
+            finally:
+                self._quiet = outer
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -128,20 +140,26 @@ class Phi:
     def _evaluate(self) -> float:
         self.calls += 1
         self.by_phase[self._stage or self._phase] += 1
-        with np.errstate(all="ignore"):  # one context for forward and the product
-            try:
-                output = np.asarray(self._forward(*self._work), dtype=NUMERIC_DTYPE)
-            except Exception as exc:  # outside the domain: the caller decides what it means
-                self.raised += 1
-                self.last_exception = exc
-                return float("nan")
-            if output.shape != self._cotangent.shape:
-                raise ForwardContractError(
-                    f"forward returned shape {output.shape} at a perturbed point, but "
-                    f"{self._cotangent.shape} at the given inputs: the output shape must "
-                    "not depend on the input values"
-                )
-            value = float(np.vdot(self._cotangent, output))
+        if self._quiet:
+            return self._value()
+        with np.errstate(all="ignore"):
+            return self._value()
+
+    def _value(self) -> float:
+        """Return phi at the work arrays (floating-point warnings silenced by the caller)."""
+        try:
+            output = np.asarray(self._forward(*self._work), dtype=NUMERIC_DTYPE)
+        except Exception as exc:  # outside the domain: the caller decides what it means
+            self.raised += 1
+            self.last_exception = exc
+            return float("nan")
+        if output.shape != self._cotangent.shape:
+            raise ForwardContractError(
+                f"forward returned shape {output.shape} at a perturbed point, but "
+                f"{self._cotangent.shape} at the given inputs: the output shape must "
+                "not depend on the input values"
+            )
+        value = float(np.vdot(self._cotangent, output))
         return value if value - value == 0.0 else float("nan")  # finite
 
 

@@ -29,14 +29,13 @@ from gradcheck.numeric.differences import (
     Evaluate,
     central,
     central_pair,
-    centrals,
     ladder,
     straddle,
 )
 from gradcheck.numeric.noise import Noise, measure, noise_on
 from gradcheck.numeric.phi import Phi
 from gradcheck.result import Status, Verdict
-from gradcheck.verdict.judge import Tolerance, judge, smooth_passes
+from gradcheck.verdict.judge import Tolerance, judge
 
 #: Where the cheap pass saw an exactly zero difference and the analytic value is 0, phi
 #: is evaluated once this far (relative to the element's scale): flat there too, the
@@ -168,43 +167,10 @@ class Judge:
             )
         return verdict
 
-    def cheap_pass(
-        self,
-        which: int,
-        indices: np.ndarray,
-        steps: np.ndarray,
-        analytic: np.ndarray,
-        magnitude: np.ndarray,
-    ) -> dict[int, Verdict]:
-        """Run the cheap pass on many elements of one input; return those that pass.
-
-        The same central differences and screen as :meth:`verdict`'s first step, the
-        evaluations in one tight loop and the verdicts computed at once: a correct
-        check pays little more than its 2n forward calls. An element phi is flat at
-        with analytic 0 is left out (:meth:`verdict` confirms the zero further out).
-        """
-        at = self.phi.at_element
-        count = len(indices)
-        plus, minus, up, down = (np.empty(count) for _ in range(4))
-        with self.phi.phase("cheap pass"):
-            for k, (index, step) in enumerate(zip(indices.tolist(), steps.tolist(), strict=True)):
-                plus[k], up[k] = at(which, index, step)
-                minus[k], down[k] = at(which, index, -step)
-        value, error = centrals(plus, minus, up - down, self.noise)
-        passed, allowed, scale = smooth_passes(analytic, value, error, self._screen, magnitude)
-        passed &= ~((analytic == 0.0) & (plus == self.base) & (minus == self.base))
-        return {
-            int(indices[k]): Verdict(
-                status=Status.PASS,
-                analytic=float(analytic[k]),
-                numeric=float(value[k]),
-                tolerance=float(allowed[k]),
-                low=float(value[k]),
-                high=float(value[k]),
-                scale=float(scale[k]),
-            )
-            for k in np.flatnonzero(passed)
-        }
+    @property
+    def screen_tolerance(self) -> Tolerance:
+        """The cheap pass's tolerance: the check's, with ``rtol`` at least ``CHEAP_RTOL``."""
+        return self._screen
 
     def screen(self, evaluate: Evaluate, analytic: float, step: float, magnitude: float) -> Verdict:
         """Judge ``analytic`` by two central differences alone (:func:`central_pair`).

@@ -54,9 +54,10 @@ def run(request: Request) -> CheckResult:
     floor = NUMERIC_EPS * float(np.sum(np.abs(evaluation.cotangent * evaluation.output)))
     judge = Judge(phi, tolerance, plan.scales, plan.distances, floor, rng)
     mode = MODES[options.mode]
-    outcome = mode.run(judge, plan, rng)
-    with phi.stage("joint kinks"):
-        outcome = replace(outcome, joint=joint_verdicts(judge, plan, outcome.elements, rng))
+    with phi.quiet():
+        outcome = mode.run(judge, plan, rng)
+        with phi.stage("joint kinks"):
+            outcome = replace(outcome, joint=joint_verdicts(judge, plan, outcome.elements, rng))
     phi.verify_untouched()
     context = Context(
         names=inputs.names,
