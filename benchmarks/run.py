@@ -14,7 +14,9 @@ missing peer is skipped with a line saying so. ``--quick`` runs in under two min
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,7 +26,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy
+from benchmarks import accuracy, jax_peer
 from benchmarks.cases import hard_correct_cases, network, relu_networks, with_wrong_entry
 from benchmarks.peers import checkers, torch
 from gradcheck.report.writer import Report, new_figure, table, write
@@ -138,6 +140,21 @@ def _fmt(error: float | None) -> str:
     return "none" if error is None else f"1e{int(np.log10(error)):d}"
 
 
+def peak_memory(hidden: int) -> dict:
+    """Each fast checker's peak memory on one network, in a fresh process each."""
+    script = Path(__file__).resolve().parent / "memory.py"
+    found = {}
+    for name in checkers(full=False):
+        done = subprocess.run(
+            [sys.executable, str(script), name, str(hidden)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found[name] = json.loads(done.stdout)
+    return found
+
+
 def _error(value: float) -> str:
     return "unverified" if not np.isfinite(value) else f"{value:.1e}"
 
@@ -189,15 +206,15 @@ def report(quick: bool) -> Report:
         "functions, not numpy ones: it is compared on the same rules in "
         "`benchmarks/adapters.py`.",
     )
-    detected = detection(sizes if quick else sizes[:3], 1 if quick else 3)
+    detected = detection(sizes, 1 if quick else 3)
     names = list(next(iter(detected.values())))
     out.add(
         "## Detection power",
         "The smallest single-entry error (relative: one entry of the gradient multiplied "
         f"by 1 + error; {1 if quick else 3} random entries of ordinary size each, within "
         "[1/2, 2] of the gradient's rms) that the checker catches at "
-        "every entry tried; 'none': not even 1e-2. Full-cost peers run up to 10^4 "
-        "parameters.",
+        "every entry tried; 'none': not even 1e-2; '-': not run (the full-cost checkers "
+        "stop at 10^4 parameters).",
         table(
             ["network", *names],
             [[k, *(_fmt(v.get(n)) if n in v else "-" for n in names)] for k, v in detected.items()],
@@ -246,6 +263,36 @@ def report(quick: bool) -> Report:
         + ".",
     )
     out.figure("cost.png", _cost_figure(costs), "Seconds per check against parameters, log-log.")
+    jax_rows = jax_peer.detection(sizes[:3], ERRORS)
+    if jax_rows:
+        columns = list(next(iter(jax_rows.values())))
+        out.add(
+            "## jax's check_grads, where it applies",
+            "The same tanh network written in `jax.numpy` as a `custom_vjp` whose rule is "
+            "the hand-written backward, `W2[0, 1]` of its gradient multiplied by 1 + error; "
+            "gradcheck through `gradcheck.adapters.from_jax`, `check_grads` with "
+            "`modes=['rev']` (its default fwd mode raises TypeError on a custom_vjp).",
+            table(
+                ["network", *columns],
+                [
+                    [k, *(_fmt(v[c]) if "smallest" in c else v[c] for c in columns)]
+                    for k, v in jax_rows.items()
+                ],
+            ),
+        )
+    else:
+        out.add("## jax's check_grads", "Skipped: jax is not installed.")
+    memory = peak_memory(sizes[-1])
+    out.add(
+        "## Peak memory",
+        "The rise of the peak resident set during one check of the tanh network of "
+        f"{5 * sizes[-1] + 2} parameters, each checker in a fresh process "
+        "(`benchmarks/memory.py`; lazy imports on first use included).",
+        table(
+            ["checker", "MiB", "verdict"],
+            [[k, f"{v['after'] - v['before']:.1f}", v["verdict"]] for k, v in memory.items()],
+        ),
+    )
     accurate = accuracy.errors()
     tools = list(next(iter(accurate.values())))
     out.add(
@@ -261,6 +308,8 @@ def report(quick: bool) -> Report:
         f"{n} {rejected[n]}/{len(alarms)}" for n in all_names
     )
     out.numbers = {
+        "jax": jax_rows,
+        "peak_memory_mib": memory,
         "machine": info,
         "detection": detected,
         "false_alarms": alarms,

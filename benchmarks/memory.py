@@ -1,0 +1,42 @@
+"""Peak memory of one checker on one network, in a fresh process.
+
+    python benchmarks/memory.py CHECKER HIDDEN
+
+Prints the peak resident set (``ru_maxrss``) after building the network and after the
+check, in MiB, as JSON: the difference is the check's own peak. Run by
+``benchmarks/run.py`` once per checker, so that no checker's allocations (or an
+allocator's retained pages) are charged to another.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from threadpoolctl import threadpool_limits
+
+from benchmarks.cases import network
+from benchmarks.peers import checkers
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main() -> None:
+    name, hidden = sys.argv[1], int(sys.argv[2])
+    with threadpool_limits(1):
+        case = network("tanh", hidden)
+        check = checkers(full=True)[name]
+        before = _peak_mib()
+        run = check(case)
+        after = _peak_mib()
+    print(json.dumps({"before": before, "after": after, "verdict": run.verdict}))
+
+
+if __name__ == "__main__":
+    main()
