@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import numpy as np
 
@@ -48,33 +48,28 @@ class Phi:
         self.last_exception: Exception | None = None
 
     @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        """Count the calls made inside as ``name`` ("cheap pass", "noise", "ladder")."""
-        outer, self._phase = self._phase, name
+    def _setting(self, attribute: str, value: object) -> Iterator[None]:
+        """Set ``attribute`` to ``value`` inside the block, restoring it after."""
+        outer = getattr(self, attribute)
+        setattr(self, attribute, value)
         try:
             yield
         finally:
-            self._phase = outer
+            setattr(self, attribute, outer)
+
+    def phase(self, name: str) -> AbstractContextManager[None]:
+        """Count the calls made inside as ``name`` ("cheap pass", "noise", "ladder")."""
+        return self._setting("_phase", name)
+
+    def stage(self, name: str) -> AbstractContextManager[None]:
+        """Count every call made inside as ``name`` ("joint kinks", "bisection")."""
+        return self._setting("_stage", name)
 
     @contextmanager
     def quiet(self) -> Iterator[None]:
         """Evaluate inside one ``np.errstate(all="ignore")`` rather than one per call."""
-        outer = self._quiet
-        with np.errstate(all="ignore"):
-            self._quiet = True
-            try:
-                yield
-            finally:
-                self._quiet = outer
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """Count every call made inside as ``name`` ("joint kinks", "bisection")."""
-        outer, self._stage = self._stage, name
-        try:
+        with np.errstate(all="ignore"), self._setting("_quiet", True):
             yield
-        finally:
-            self._stage = outer
 
     def at_element(self, which: int, index: int, step: float) -> tuple[float, float]:
         """Return phi with one element moved by ``step``, and the step actually taken.

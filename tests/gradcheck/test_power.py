@@ -146,3 +146,19 @@ def test_calls_by_phase_add_up_and_an_escalated_check_says_where_they_went(netwo
     assert sum(failed.calls_by_phase.values()) == failed.forward_calls
     assert failed.calls_by_phase["bisection"] > 0 and failed.calls_by_phase["ladder"] > 0
     assert f"bisection {failed.calls_by_phase['bisection']}" in str(failed)
+
+
+def test_the_vectorised_cheap_pass_gives_the_element_wise_verdicts(monkeypatch):
+    from gradcheck.verdict import full
+
+    forward, backward, params = mlp("tanh", hidden=20)
+    together = gradcheck.compare(forward, backward, *params, mode="full")
+    monkeypatch.setattr(full, "cheap_pass", lambda *arguments: {})  # every element alone
+    alone = gradcheck.compare(forward, backward, *params, mode="full")
+    assert together.passed and alone.passed
+    for mine, theirs in zip(
+        together.numeric + together.tolerances, alone.numeric + alone.tolerances, strict=True
+    ):
+        np.testing.assert_array_equal(mine, theirs)
+    assert together.forward_calls == alone.forward_calls
+    assert together.calls_by_phase == alone.calls_by_phase
