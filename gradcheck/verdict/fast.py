@@ -155,7 +155,7 @@ class Fast:
         reference = FAST_REFERENCE_ERROR * typical
         support = plan.masks(free)
         directions: list[Verdict] = []
-        miss = 1.0
+        miss, reached = 1.0, float("inf")
         while len(directions) < FAST_MAX_PROBES:
             verdict = probe_random(judge, plan, rng, support)
             directions.append(verdict)
@@ -166,11 +166,10 @@ class Fast:
             if verdict.unverified:
                 break
             miss *= _miss_bound(verdict.tolerance, free.size, reference)
-            tolerances = [v.tolerance for v in directions if v.passed]
-            single = sensitivity(tolerances, free.size, typical) <= FAST_REFERENCE_ERROR
-            if len(directions) >= FAST_MIN_PROBES and (single or miss <= FAST_TARGET_MISS):
+            reached = sensitivity([v.tolerance for v in directions], free.size, typical)
+            done = reached <= FAST_REFERENCE_ERROR or miss <= FAST_TARGET_MISS
+            if len(directions) >= FAST_MIN_PROBES and done:
                 break
-        reached = sensitivity([v.tolerance for v in directions if v.passed], free.size, typical)
         unreached = None
         if reached > FAST_REFERENCE_ERROR and miss > FAST_TARGET_MISS:
             unreached = (
