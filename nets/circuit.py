@@ -45,7 +45,7 @@ class Value:
         return self._grad
 
     @grad.setter
-    def grad(self, value: np.ndarray) -> None:
+    def grad(self, value: np.ndarray | None) -> None:
         self._grad = value
 
     def __repr__(self) -> str:
@@ -190,19 +190,37 @@ def steps(output: Value) -> list[Step]:
     return order
 
 
+def seed_gradient(output: np.ndarray, grad_output: object = None) -> np.ndarray:
+    """Return the gradient a reverse pass starts from: ``grad_output`` (ones by default)."""
+    if grad_output is None:
+        return np.ones_like(output, dtype=float)
+    if np.shape(grad_output) == np.shape(output):
+        return np.array(grad_output, dtype=float)  # a copy: the same bits as times ones
+    return np.asarray(grad_output, dtype=float) * np.ones_like(output)
+
+
+def accumulate(total: np.ndarray | None, gradient: object, shape: tuple[int, ...]) -> np.ndarray:
+    """Add ``gradient`` to a value's ``total`` so far (None: nothing yet): fan-out adds up.
+
+    The first gradient is kept as it is when it has the value's shape, and broadcast to
+    it otherwise; later ones are added, in the order they arrive.
+    """
+    if total is not None:
+        return total + gradient
+    return gradient if np.shape(gradient) == shape else np.zeros(shape) + gradient
+
+
 def backpropagate(output: Value, grad_output: object = None) -> None:
     """Run the reverse pass from ``output``, accumulating gradients at fan-out."""
     order = steps(output)
-    values = [output] + [p for step in order for p in step.parents]
-    for value in values:
-        value.grad = np.zeros_like(value.data)
-    seed = np.ones_like(output.data) if grad_output is None else grad_output
-    output.grad = np.asarray(seed, dtype=float) * np.ones_like(output.data)
+    for value in [output] + [p for step in order for p in step.parents]:
+        value.grad = None
+    output.grad = seed_gradient(output.data, grad_output)
     for step in reversed(order):
         local = step.gate.backward(*step.inputs, step.output.grad)
         local = local if isinstance(local, tuple | list) else (local,)
         for parent, gradient in zip(step.parents, local, strict=True):
-            parent.grad = parent.grad + gradient  # fan-out: gradients add up
+            parent.grad = accumulate(parent._grad, gradient, parent.data.shape)
 
 
 class Circuit:
@@ -263,7 +281,7 @@ class Circuit:
                 for leaf in leaves
             )
         backpropagate(output, grad_output)
-        return tuple(np.asarray(leaf.grad) for leaf in leaves)
+        return tuple(np.array(leaf.grad, dtype=float) for leaf in leaves)
 
     def _readers(self, inputs: Sequence[object]) -> tuple[list[Value], list[Step]]:
         leaves, output = self._run(inputs)

@@ -23,6 +23,8 @@ FINITE_MAGNITUDE = 1e150
 def _reduce_to_shape(values: np.ndarray, shape: tuple[int, ...], reduce) -> np.ndarray:
     """Reduce a broadcast array to ``shape`` over the axes broadcasting added or stretched."""
     values = np.asarray(values, dtype=float)
+    if values.shape == shape:
+        return values
     extra = values.ndim - len(shape)
     if extra > 0:
         values = reduce(values, axis=tuple(range(extra)))
@@ -65,6 +67,19 @@ class Gate:
     def in_domain(self, *inputs: np.ndarray) -> bool:
         """Whether forward and backward are finite and defined at these inputs."""
         return _finite(*inputs)
+
+    def forward_with_cache(self, *inputs):
+        """Return ``(output, cache)``: the output and what :meth:`backward_from_cache` needs.
+
+        By default the cache is the inputs. A gate whose backward reuses its output
+        (tanh, sigmoid, exp) caches that instead, and defines :meth:`backward` through
+        :meth:`backward_from_cache`, so that both give the same gradient, bit for bit.
+        """
+        return self.forward(*inputs), inputs
+
+    def backward_from_cache(self, cache, grad_output):
+        """Return :meth:`backward`'s gradients from :meth:`forward_with_cache`'s cache."""
+        return self.backward(*cache, grad_output)
 
     def __repr__(self) -> str:
         return self.name
@@ -188,7 +203,15 @@ class Sigmoid(Gate):
 
     def backward(self, a, grad_output):
         """Return s * (1 - s) * grad_output with s = sigmoid(a), not sigmoid of s."""
+        return self.backward_from_cache(self.forward(a), grad_output)
+
+    def forward_with_cache(self, a):
+        """Return sigmoid(a), and it again as the cache."""
         s = self.forward(a)
+        return s, s
+
+    def backward_from_cache(self, s, grad_output):
+        """Return s * (1 - s) * grad_output from the cached s."""
         return grad_output * s * (1.0 - s)
 
 
@@ -203,7 +226,15 @@ class Tanh(Gate):
 
     def backward(self, a, grad_output):
         """Return (1 - tanh(a)**2) * grad_output."""
+        return self.backward_from_cache(np.tanh(a), grad_output)
+
+    def forward_with_cache(self, a):
+        """Return tanh(a), and it again as the cache."""
         t = np.tanh(a)
+        return t, t
+
+    def backward_from_cache(self, t, grad_output):
+        """Return (1 - t**2) * grad_output from the cached t."""
         return grad_output * (1.0 - t * t)
 
 
@@ -221,7 +252,16 @@ class Exp(Gate):
 
     def backward(self, a, grad_output):
         """Return exp(a) * grad_output."""
-        return grad_output * np.exp(a)
+        return self.backward_from_cache(np.exp(a), grad_output)
+
+    def forward_with_cache(self, a):
+        """Return exp(a), and it again as the cache."""
+        e = np.exp(a)
+        return e, e
+
+    def backward_from_cache(self, e, grad_output):
+        """Return e * grad_output from the cached e."""
+        return grad_output * e
 
     def in_domain(self, a, *rest):
         """Finite up to the overflow threshold (with room for the gradient)."""

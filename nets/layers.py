@@ -1,34 +1,22 @@
-"""Layers built from gates: the dense map, activations, losses, and seed 002's ``Layer``.
+"""Layers built from gates: the dense map, activations, the loss and the weight penalty.
 
 Every piece is a gate (``forward`` and ``backward`` side by side, gradcheck's
 convention), so a network is a circuit of them: :class:`nets.circuit.Circuit` gives
 its ``forward`` / ``backward`` pair, and its ``trace`` names each gate after the layer
 it belongs to (``"hidden/tanh#1"``). A failing network check therefore says which layer
-is wrong.
+is wrong. Seed 002's stateful ``Layer`` and ``Network`` are in :mod:`nets.network`.
 
-Seed 002 writes layers as stateful objects instead: ``Layer(prev, n, act=..., opt=...)``
-holds ``w`` and ``b``, ``forward(x)`` remembers what it saw, ``backward(grad)`` stores
-``grad_w`` and ``grad_b`` and returns the gradient of ``x``, and ``update()`` lets the
-layer's optimizer move its parameters. :class:`Layer` is that object, calling the same
-gates; :class:`Network` chains such layers with a loss.
-
->>> net = Network(Layer(2, 3, act="tanh", name="hidden", seed=0),
-...               Layer(3, 1, act="identity", name="output", seed=1), loss="square")
->>> X, y = np.array([[0.5, -1.0], [1.5, 0.3]]), np.array([1.0, -1.0])
->>> sorted(net.gradients(X, y))
-['hidden.b', 'hidden.w', 'output.b', 'output.w']
->>> net.layers[0].grad_w.shape
-(2, 3)
+>>> x, W, b = np.ones((4, 2)), np.ones((2, 3)), np.zeros(3)
+>>> dense.forward(x, W, b).shape, [g.shape for g in dense.backward(x, W, b, np.ones((4, 3)))]
+((4, 3), [(4, 2), (2, 3), (3,)])
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
-from nets import gates, losses, optimizers
-from nets.circuit import Circuit, Value, apply
+from nets import gates, losses
+from nets.circuit import Value, apply
 
 
 class Dense(gates.Gate):
@@ -44,10 +32,15 @@ class Dense(gates.Gate):
 
     def backward(self, x, W, b, grad_output):
         """Return (grad @ W.T, x.T @ grad, grad summed over the batch)."""
+        return self.backward_from_cache((x, W, b), grad_output)
+
+    def backward_from_cache(self, cache, grad_output, needed=(True, True, True)):
+        """Return :meth:`backward`'s gradients, None for those not ``needed`` (data's)."""
+        x, W, _ = cache
         x, grad = np.asarray(x, dtype=float), np.asarray(grad_output, dtype=float)
         if x.ndim == 1:
-            return W @ grad, np.outer(x, grad), grad
-        return grad @ W.T, x.T @ grad, grad.sum(axis=0)
+            return W @ grad if needed[0] else None, np.outer(x, grad), grad
+        return grad @ W.T if needed[0] else None, x.T @ grad, grad.sum(axis=0)
 
 
 class Identity(gates.Gate):
@@ -85,18 +78,45 @@ class Loss(gates.Gate):
         check_choice("reduction", reduction, REDUCTIONS)
         self.function, self.target, self.reduction = function, np.asarray(target), reduction
         self.name = function.name
+        self._prepared: tuple | None = None  # (prediction shape, target as the loss reads it)
+
+    def _target(self, prediction):
+        """Return the target prepared for predictions of this shape (once per shape)."""
+        shape = np.shape(prediction)
+        if self._prepared is None or self._prepared[0] != shape:
+            prepare = getattr(self.function, "prepare", None)
+            target = self.target if prepare is None else prepare(self.target, prediction)
+            self._prepared = (shape, target)
+        return self._prepared[1]
 
     def forward(self, prediction):
         """Return the reduced loss as a 0-d array."""
-        per_sample = self.function.value(prediction, self.target)
-        return np.asarray(per_sample.mean() if self.reduction == "mean" else per_sample.sum())
+        return self._reduce(self.function.value(prediction, self._target(prediction)))
 
     def backward(self, prediction, grad_output):
         """Return grad_output times the gradient of the reduced loss."""
-        grad = self.function.gradient(prediction, self.target)
-        if self.reduction == "mean":
-            grad = grad / len(prediction)
+        grad = self.function.gradient(prediction, self._target(prediction))
+        return self.backward_from_cache(self._scale(grad, prediction), grad_output)
+
+    def forward_with_cache(self, prediction):
+        """Return the reduced loss, and the gradient of it as the cache (one pass)."""
+        target, both = self._target(prediction), getattr(self.function, "value_and_gradient", None)
+        if both is None:
+            per_sample = self.function.value(prediction, target)
+            grad = self.function.gradient(prediction, target)
+        else:
+            per_sample, grad = both(prediction, target)
+        return self._reduce(per_sample), self._scale(grad, prediction)
+
+    def backward_from_cache(self, grad, grad_output):
+        """Return grad_output times the cached gradient."""
         return grad_output * grad
+
+    def _reduce(self, per_sample):
+        return np.asarray(per_sample.mean() if self.reduction == "mean" else per_sample.sum())
+
+    def _scale(self, grad, prediction):
+        return grad / len(prediction) if self.reduction == "mean" else grad
 
 
 class WeightPenalty(gates.Gate):
@@ -109,7 +129,8 @@ class WeightPenalty(gates.Gate):
 
     def forward(self, W):
         """Return l2 / 2 * sum(W**2) as a 0-d array."""
-        return np.asarray(0.5 * self.l2 * np.sum(np.square(W)))
+        W = np.asarray(W, dtype=float)
+        return np.asarray(0.5 * self.l2 * np.vdot(W, W))
 
     def backward(self, W, grad_output):
         """Return grad_output * l2 * W."""
@@ -157,210 +178,3 @@ def dense_layer(
     """Apply ``act(x @ W + b)`` in a circuit, its steps labelled with the layer's name."""
     z = apply(linear, x, W, b, label=label)
     return z if act is identity else apply(act, z, label=label)
-
-
-class Layer:
-    """A fully connected layer in the style of seed 002.
-
-    Parameters
-    ----------
-    prev, n : int
-        Inputs and outputs of the layer.
-    name : str
-        For messages (a network names unnamed layers ``layer0``, ``layer1``, ...).
-    wb_width : float
-        Initial ``w`` and ``b`` are ``wb_width * randn``, as in the seed.
-    act : str or gate
-        Activation: ``"identity"``, ``"sigmoid"``, ``"tanh"`` or ``"relu"`` (any case), or
-        a gate of your own.
-    opt : str or nets.optimizers.Optimizer
-        The optimizer :meth:`update` uses: a name of :data:`nets.optimizers.ALL`, built
-        with ``opt_dict``, or an instance.
-    opt_dict : dict, optional
-        Keyword arguments of the optimizer (``{"lr": 0.01}``).
-    seed : int, optional
-        Seeds the initial weights (``numpy.random.RandomState``).
-
-    Examples
-    --------
-    >>> layer = Layer(2, 3, act="ReLU", opt="SGD", opt_dict={"lr": 0.1}, seed=0)
-    >>> layer.forward(np.ones((4, 2))).shape
-    (4, 3)
-    >>> layer.backward(np.ones((4, 3))).shape, layer.grad_w.shape, layer.grad_b.shape
-    ((4, 2), (2, 3), (3,))
-    >>> layer.update()
-    """
-
-    def __init__(
-        self,
-        prev: int = 1,
-        n: int = 1,
-        *,
-        name: str = "",
-        wb_width: float = 1.0,
-        act: str | gates.Gate = "ReLU",
-        opt: str | optimizers.Optimizer = "Adam",
-        opt_dict: Mapping[str, float] | None = None,
-        seed: int | None = None,
-    ) -> None:
-        if prev < 1 or n < 1:
-            raise ValueError(f"a layer needs prev >= 1 and n >= 1, got prev={prev}, n={n}")
-        self.prev, self.n, self.name = prev, n, name
-        rng = np.random.RandomState(seed)
-        self.w = wb_width * rng.randn(prev, n)
-        self.b = wb_width * rng.randn(n)
-        self.act = activation(act)
-        if isinstance(opt, str):
-            check_choice("opt", opt, optimizers.ALL)
-            opt = optimizers.ALL[opt](**(opt_dict or {}))
-        self.opt = opt
-
-    #: The gate computing ``x @ w + b``.
-    linear: gates.Gate = dense
-
-    def __repr__(self) -> str:
-        return f"Layer({self.prev}, {self.n}, name={self.name!r}, act={self.act.name!r})"
-
-    def forward(self, x: object) -> np.ndarray:
-        """Return ``act(x @ w + b)`` and remember ``x`` for :meth:`backward`."""
-        x = np.asarray(x, dtype=float)
-        if x.shape[-1:] != (self.prev,):
-            raise ValueError(f"layer {self.name!r} takes {self.prev} inputs, got shape {x.shape}")
-        self.x = x
-        self.z = self.linear.forward(x, self.w, self.b)
-        return self.act.forward(self.z)
-
-    def backward(self, grad: object) -> np.ndarray:
-        """Store ``grad_w`` and ``grad_b`` and return the gradient of the input."""
-        if not hasattr(self, "z"):
-            raise RuntimeError(f"layer {self.name!r}: call forward before backward")
-        grad_z = self.act.backward(self.z, np.asarray(grad, dtype=float))
-        grad_x, self.grad_w, self.grad_b = self.linear.backward(self.x, self.w, self.b, grad_z)
-        return grad_x
-
-    def update(self) -> None:
-        """Move ``w`` and ``b`` in place by the optimizer's step."""
-        if not hasattr(self, "grad_w"):
-            raise RuntimeError(f"layer {self.name!r}: call backward before update")
-        self.opt.step({"w": self.w, "b": self.b}, {"w": self.grad_w, "b": self.grad_b})
-
-
-class Network:
-    """Seed 002's layers chained, ending in a loss.
-
-    Parameters
-    ----------
-    *layers : Layer
-        In order; each takes as many inputs as the previous one has outputs.
-    loss : {"square", "l2", "mse", "cross_entropy", "hinge"}
-        Per-sample loss of the last layer's output (``cross_entropy``: softmax of the
-        outputs, which are then scores; ``hinge``: multiclass, or +-1 labels with one
-        output).
-    reduction : {"mean", "sum"}
-        How per-sample losses combine.
-    l2 : float
-        Weight penalty ``l2 / 2 * sum(w**2)`` over every layer's ``w`` (not ``b``), added
-        after the reduction, as in :class:`nets.MLP`.
-
-    Notes
-    -----
-    ``params`` and :meth:`gradients` make a network trainable by :func:`nets.train`
-    with any optimizer; :meth:`update` instead lets each layer's own optimizer step,
-    as in the seed. :meth:`objective` is the loss as a circuit of the parameters, for
-    gradcheck.
-    """
-
-    def __init__(
-        self, *layers: Layer, loss: str = "square", reduction: str = "mean", l2: float = 0.0
-    ) -> None:
-        if not layers:
-            raise ValueError("a network needs at least one layer")
-        #: The layers' names in messages and parameter keys (unnamed ones: ``layer0``, ...).
-        self.names = tuple(layer.name or f"layer{i}" for i, layer in enumerate(layers))
-        for name, before, after in zip(self.names, layers, layers[1:], strict=False):
-            if before.n != after.prev:
-                raise ValueError(
-                    f"layer {name!r} has {before.n} outputs but the next takes {after.prev}"
-                )
-        if len(set(self.names)) != len(layers):
-            raise ValueError(f"layer names must differ, got {self.names}")
-        check_choice("loss", loss, LOSSES)
-        check_choice("reduction", reduction, REDUCTIONS)
-        if l2 < 0:
-            raise ValueError(f"l2 must be >= 0, got {l2}")
-        self.layers, self.reduction, self.penalty = layers, reduction, WeightPenalty(l2)
-        self.loss_function = LOSSES[loss]()
-        if loss == "cross_entropy" and layers[-1].n == 1:
-            self.loss_function = losses.SigmoidCrossEntropy()
-
-    def _arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        """Return each layer's ``prefix + "w"`` and ``prefix + "b"``, keyed ``"name.w"``."""
-        return {
-            f"{name}.{attribute}": getattr(layer, prefix + attribute)
-            for name, layer in zip(self.names, self.layers, strict=True)
-            for attribute in ("w", "b")
-        }
-
-    @property
-    def params(self) -> dict[str, np.ndarray]:
-        """The layers' arrays, ``{"hidden.w": ..., "hidden.b": ..., ...}`` (not copies)."""
-        return self._arrays("")
-
-    def forward(self, X: object) -> np.ndarray:
-        """Run every layer's forward; return the last layer's output."""
-        output = X
-        for layer in self.layers:
-            output = layer.forward(output)
-        self.output = output
-        return output
-
-    def loss(self, X: object, y: object) -> float:
-        """Return the reduced loss of the batch plus the weight penalty."""
-        data = Loss(self.loss_function, y, self.reduction).forward(self.forward(X))
-        return float(data + sum(self.penalty.forward(layer.w) for layer in self.layers))
-
-    def backward(self, y: object) -> np.ndarray:
-        """Backpropagate the loss of the last forward pass; return the input's gradient."""
-        if not hasattr(self, "output"):
-            raise RuntimeError("call forward before backward")
-        grad = Loss(self.loss_function, y, self.reduction).backward(self.output, 1.0)
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
-            layer.grad_w = layer.grad_w + self.penalty.backward(layer.w, 1.0)
-        return grad
-
-    def gradients(self, X: object, y: object) -> dict[str, np.ndarray]:
-        """Run forward and backward; return the gradients keyed like :attr:`params`."""
-        self.forward(X)
-        self.backward(y)
-        return self._arrays("grad_")
-
-    def update(self) -> None:
-        """Let each layer's optimizer step (after :meth:`gradients`)."""
-        for layer in self.layers:
-            layer.update()
-
-    def predict(self, X: object) -> np.ndarray:
-        """Return the last layer's output."""
-        return self.forward(X)
-
-    def objective(self, X: object, y: object) -> Circuit:
-        """Return the loss on ``(X, y)`` as a circuit of the parameters (for gradcheck).
-
-        Its inputs are the values of :attr:`params`, in order; ``trace`` names each
-        gate after its layer.
-        """
-        X = np.asarray(X, dtype=float)
-        head = Loss(self.loss_function, y, self.reduction)
-
-        def loss(*values: Value) -> Value:
-            weights, biases = values[0::2], values[1::2]
-            output: object = X
-            for name, layer, w, b in zip(self.names, self.layers, weights, biases, strict=True):
-                output = dense_layer(output, w, b, layer.act, name, layer.linear)
-            total = apply(head, output, label="loss")
-            for name, w in zip(self.names, weights if self.penalty.l2 else (), strict=False):
-                total = apply(self.penalty, w, label=f"{name} penalty") + total
-            return total
-
-        return Circuit(loss, "network loss", input_names=tuple(self.params))

@@ -23,13 +23,21 @@ def _column(target: np.ndarray, like: np.ndarray) -> np.ndarray:
 def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim == 2:
-        return labels.astype(float)
+        return np.asarray(labels, dtype=float)
     if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= classes:
         raise ValueError(f"class labels must be integers in [0, {classes}), got {labels}")
     return np.eye(classes)[labels]
 
 
-class L2:
+class _ColumnTargets:
+    """Targets compared with the prediction entry by entry."""
+
+    def prepare(self, target, prediction):
+        """Return the target as the value and gradient read it (done once per batch)."""
+        return _column(target, prediction)
+
+
+class L2(_ColumnTargets):
     """0.5 * sum of squares over the outputs (the seeds' "square" error)."""
 
     name = "l2"
@@ -43,7 +51,7 @@ class L2:
         return prediction - _column(target, prediction)
 
 
-class MSE:
+class MSE(_ColumnTargets):
     """Mean over the outputs of the squared error."""
 
     name = "mse"
@@ -62,19 +70,29 @@ class SoftmaxCrossEntropy:
 
     name = "cross_entropy"
 
+    def prepare(self, target, scores):
+        """Return the targets one-hot (done once per batch)."""
+        return _one_hot(target, scores.shape[1])
+
     def value(self, scores, target):
         """Return -log p_label per sample, with a stable log-sum-exp."""
-        shifted = scores - scores.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return -np.sum(_one_hot(target, scores.shape[1]) * log_p, axis=1)
+        return self.value_and_gradient(scores, target, gradient=False)[0]
 
     def gradient(self, scores, target):
         """Return softmax(scores) - one_hot(target)."""
-        shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True) - _one_hot(target, scores.shape[1])
+        return self.value_and_gradient(scores, target, value=False)[1]
+
+    def value_and_gradient(self, scores, target, value=True, gradient=True):
+        """Return ``(value, gradient)`` from one exponential (None for what is not asked)."""
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        hot = _one_hot(target, scores.shape[1])
+        per_sample = np.log(total[:, 0]) - np.einsum("ij,ij->i", hot, shifted) if value else None
+        return per_sample, exp / total - hot if gradient else None
 
 
-class SigmoidCrossEntropy:
+class SigmoidCrossEntropy(_ColumnTargets):
     """Binary cross-entropy from the score of a one-output model (labels 0 or 1)."""
 
     name = "cross_entropy"
@@ -95,6 +113,11 @@ class Hinge:
     """Multiclass hinge sum_{j != y} max(0, s_j - s_y + 1); binary max(0, 1 - y s), y = +-1."""
 
     name = "hinge"
+
+    def prepare(self, target, scores):
+        """Return +-1 labels as a column, class labels one-hot (done once per batch)."""
+        classes = scores.shape[1]
+        return _column(target, scores) if classes == 1 else _one_hot(target, classes)
 
     def value(self, scores, target):
         """Return the hinge loss per sample."""

@@ -34,6 +34,7 @@ from nets.layers import (
     dense_layer,
     identity,
 )
+from nets.tape import Tape
 
 #: The models' losses: those of :data:`nets.layers.LOSSES` under their own names.
 MODEL_LOSSES = ("l2", "mse", "cross_entropy", "hinge")
@@ -81,6 +82,7 @@ class _Model:
         self.output, self.l2, self.reduction = output, float(l2), reduction
         self.final, self.loss_function = _loss_for(output, loss, n_out)
         self.params: dict[str, np.ndarray] = {}
+        self._recorded: tuple | None = None  # (X, y, key, tape) of the last recording
 
     def _scores(self, X: object, params: dict[str, Value]) -> Value:
         """Return the scores (before the output activation) as a circuit value."""
@@ -116,14 +118,41 @@ class _Model:
 
         return Circuit(loss, f"{type(self).__name__} loss", input_names=tuple(self.params))
 
+    def tape(self, X: object, y: object) -> Tape:
+        """Return :meth:`objective` on ``(X, y)`` recorded as a :class:`nets.tape.Tape`.
+
+        Recorded once and kept while the data are the same objects and the model's
+        loss, penalty and parameter shapes unchanged; :meth:`loss`, :meth:`gradients`
+        and :meth:`loss_and_gradients` replay it.
+        """
+        key = (
+            self.l2,
+            self.reduction,
+            self.final,
+            self.loss_function,
+            getattr(self, "activation", None),
+            tuple((name, value.shape) for name, value in self.params.items()),
+        )
+        kept = self._recorded
+        if kept is None or kept[0] is not X or kept[1] is not y or kept[2] != key:
+            tape = Tape.record(self.objective(X, y), *self.params.values())
+            self._recorded = kept = (X, y, key, tape)
+        return kept[3]
+
     def loss(self, X: object, y: object) -> float:
         """Return the reduced loss of the batch plus the weight penalty."""
-        return float(self.objective(X, y).forward(*self.params.values()))
+        return float(self.tape(X, y).evaluate(*self.params.values()))
 
     def gradients(self, X: object, y: object) -> dict[str, np.ndarray]:
         """Return the gradient of :meth:`loss` for every parameter."""
-        grads = self.objective(X, y).backward(*self.params.values(), np.array(1.0))
-        return dict(zip(self.params, grads, strict=True))
+        return self.loss_and_gradients(X, y)[1]
+
+    def loss_and_gradients(self, X: object, y: object) -> tuple[float, dict[str, np.ndarray]]:
+        """Return :meth:`loss` and :meth:`gradients` from one forward pass."""
+        value, grads = self.tape(X, y).value_and_gradient(
+            *self.params.values(), grad_output=np.array(1.0)
+        )
+        return float(value), dict(zip(self.params, grads, strict=True))
 
     def predict(self, X: object) -> np.ndarray:
         """Return class indices for classifiers, the outputs otherwise."""

@@ -32,7 +32,7 @@ class Optimizer:
 
     def step(self, params: Mapping[str, np.ndarray], grads: Arrays) -> None:
         """Update every parameter in place from its gradient."""
-        if set(params) != set(grads):
+        if params.keys() != grads.keys():
             raise ValueError(
                 f"params and grads must have the same keys: {sorted(params)} vs {sorted(grads)}"
             )

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nets.circuit import Circuit
+from nets.tape import Tape
 
 #: The article's circuit: the score of a point.
 score_circuit = Circuit(lambda a, b, c, x, y: a * x + b * y + c, "a*x + b*y + c")
@@ -54,20 +55,34 @@ class SVM:
 
     def __init__(self, a: float = 1.0, b: float = -2.0, c: float = -1.0) -> None:
         self.params = {"a": np.array(a), "b": np.array(b), "c": np.array(c)}
+        self._tapes: dict[tuple, Tape] = {}  # the score circuit recorded, per input shapes
+
+    def _tape(self, inputs: tuple[np.ndarray, ...]) -> Tape:
+        """Return the score circuit recorded at inputs of these shapes (once per shapes)."""
+        shapes = tuple(np.shape(x) for x in inputs)
+        if shapes not in self._tapes:
+            self._tapes[shapes] = Tape.record(score_circuit, *inputs)
+        return self._tapes[shapes]
+
+    def _inputs(self, X: np.ndarray) -> tuple[np.ndarray, ...]:
+        p = self.params
+        return p["a"], p["b"], p["c"], X[:, 0], X[:, 1]
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Return the score of each point, through the circuit."""
-        X = np.asarray(X, dtype=float)
-        p = self.params
-        return score_circuit.forward(p["a"], p["b"], p["c"], X[:, 0], X[:, 1])
+        inputs = self._inputs(np.asarray(X, dtype=float))
+        return self._tape(inputs).evaluate(*inputs)
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         """Return the fraction of points on the side of their label."""
-        return float(np.mean(np.sign(self.scores(X)) == np.asarray(y)))
+        return _accuracy(self.scores(X), y)
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> float:
         """Return the mean hinge loss plus ``(a**2 + b**2) / 2`` (what training descends)."""
-        hinge = np.maximum(0.0, 1.0 - np.asarray(y) * self.scores(X))
+        return self._objective(self.scores(X), y)
+
+    def _objective(self, scores: np.ndarray, y: np.ndarray) -> float:
+        hinge = np.maximum(0.0, 1.0 - np.asarray(y) * scores)
         return float(hinge.mean() + 0.5 * (self.params["a"] ** 2 + self.params["b"] ** 2))
 
     def gradients(self, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -77,21 +92,27 @@ class SVM:
         sums the pulls into each parameter's gradient.
         """
         X, p = np.asarray(X, dtype=float), self.params
-        inputs = (p["a"], p["b"], p["c"], X[:, 0], X[:, 1])
-        scores = score_circuit.forward(*inputs)
+        inputs = self._inputs(X)
+        tape = self._tape(inputs)
+        scores = tape.forward(*inputs)
         pulls = np.array([pull(s, label) for s, label in zip(scores, y, strict=True)])
-        grad_a, grad_b, grad_c, _, _ = score_circuit.backward(*inputs, -pulls / len(X))
+        grad_a, grad_b, grad_c, _, _ = tape.backward(-pulls / len(X))
         return {"a": grad_a + p["a"], "b": grad_b + p["b"], "c": grad_c}
 
     def step(self, point: np.ndarray, label: float, step_size: float = 0.01) -> None:
         """Pull on one point's score, backpropagate through the circuit, update in place."""
         p = self.params
         inputs = (p["a"], p["b"], p["c"], np.asarray(point[0]), np.asarray(point[1]))
-        score = float(score_circuit.forward(*inputs))
-        grad_a, grad_b, grad_c, _, _ = score_circuit.backward(*inputs, pull(score, label))
+        tape = self._tape(inputs)
+        score = float(tape.forward(*inputs))
+        grad_a, grad_b, grad_c, _, _ = tape.backward(pull(score, label))
         grad_a, grad_b = grad_a - p["a"], grad_b - p["b"]  # the regularization pull
         for name, grad in zip("abc", (grad_a, grad_b, grad_c), strict=True):
             p[name] += step_size * grad
+
+
+def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.sign(scores) == np.asarray(y)))
 
 
 @dataclass(frozen=True)
@@ -139,7 +160,8 @@ def train_svm(
     for _ in range(iterations):
         i = rng.integers(len(X))
         svm.step(X[i], y[i], step_size)
-        loss.append(svm.loss(X, y))
-        accuracy.append(svm.accuracy(X, y))
+        scores = svm.scores(X)  # once for both records
+        loss.append(svm._objective(scores, y))
+        accuracy.append(_accuracy(scores, y))
         params.append([float(svm.params[n]) for n in "abc"])
     return SVMHistory(np.array(loss), np.array(accuracy), np.array(params))

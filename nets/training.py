@@ -54,12 +54,12 @@ def train(
     ----------
     model : object
         Has ``params``, ``loss(X, y)`` and ``gradients(X, y)`` (``nets.MLP``,
-        ``nets.Perceptron``, ``nets.layers.Network``).
+        ``nets.Perceptron``, ``nets.network.Network``).
     X, y : numpy.ndarray
         The data.
     optimizer : Optimizer or None
         Updates ``model.params`` in place. None lets the model step itself with
-        ``model.update()`` (a :class:`nets.layers.Network`, whose layers each hold an
+        ``model.update()`` (a :class:`nets.network.Network`, whose layers each hold an
         optimizer, as in seed 002).
     steps : int
         Number of updates.
@@ -100,21 +100,30 @@ def train(
     losses, norms = np.empty(steps), np.empty(steps)
     snapshots = {0: {k: v.copy() for k, v in model.params.items()}}
     show = None if progress is None and steps >= PROGRESS_MIN_STEPS else bool(progress)
+    # Full batch: the loss after a step comes from the next step's own forward pass.
+    one_pass = batch_size is None and callable(getattr(model, "loss_and_gradients", None))
+    update = model.update if optimizer is None else None
     for step in tqdm(range(steps), disable=None if show is None else not show, leave=False):
-        if batch_size is None:
-            batch_X, batch_y = X, y
+        if one_pass:
+            loss, grads = model.loss_and_gradients(X, y)
+            if step:
+                losses[step - 1] = loss
+        elif batch_size is None:
+            grads = model.gradients(X, y)
         else:
             chosen = rng.choice(len(X), size=batch_size, replace=False)
-            batch_X, batch_y = X[chosen], y[chosen]
-        grads = model.gradients(batch_X, batch_y)
-        norms[step] = np.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
-        if optimizer is None:
-            model.update()
-        else:
+            grads = model.gradients(X[chosen], y[chosen])
+        norms[step] = np.sqrt(sum(np.vdot(g, g) for g in grads.values()))
+        if update is None:
             optimizer.step(model.params, grads)
-        losses[step] = model.loss(X, y)
+        else:
+            update()
+        if not one_pass:
+            losses[step] = model.loss(X, y)
         if (step + 1) % every == 0 or step + 1 == steps:
             snapshots[step + 1] = {k: v.copy() for k, v in model.params.items()}
+    if one_pass:
+        losses[-1] = model.loss(X, y)
     return History(losses, norms, snapshots)
 
 

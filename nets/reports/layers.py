@@ -7,7 +7,7 @@ import numpy as np
 import gradcheck
 from gradcheck.report.writer import Report, new_figure, table
 from nets import data, train
-from nets.layers import Layer, Network
+from nets.network import Layer, Network
 from nets.optimizers import ALL
 from nets.planted import SquashedTwiceSigmoid
 from nets.reports.common import difference, optimum_line, optimum_numbers, verified_line, verify

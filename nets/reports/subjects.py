@@ -20,8 +20,9 @@ from gradcheck.plugin.generated import Case
 from nets import MLP, Perceptron, circuit, gates, layers, losses
 from nets.cs231n import layers as cs231n_layers
 from nets.cs231n import recurrent as cs231n_recurrent
-from nets.layers import Layer, Loss, Network
+from nets.layers import Loss
 from nets.models import OUTPUT_LOSSES
+from nets.network import Layer, Network
 from nets.svm import SVM
 
 #: Data and predictions: moderate values, with integers often (hinge kinks, ties).
@@ -224,11 +225,11 @@ def subjects() -> list[Subject]:
             found.append(Subject("models", name, None, mlp_cases(activation, output, loss)))
     found += [
         Subject("models", "nets.Perceptron", None, perceptron_cases()),
-        Subject("models", "nets.layers.Network", None, network_cases()),
+        Subject("models", "nets.network.Network", None, network_cases()),
         Subject("models", "nets.svm.SVM", None, svm_cases()),
     ]
     found += [
-        Subject("seed 002 layers", f"nets.layers.Layer(act={act!r})", None, layer_cases(act))
+        Subject("seed 002 layers", f"nets.network.Layer(act={act!r})", None, layer_cases(act))
         for act in ("identity", "Sigmoid", "tanh", "ReLU")
     ]
     found += _discovered("CS231n-style layers", cs231n_layers)

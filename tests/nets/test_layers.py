@@ -8,7 +8,8 @@ from hypothesis.extra import numpy as hnp
 
 import gradcheck
 from nets import MLP, Perceptron, gates, losses
-from nets.layers import Dense, Layer, Loss, Network, WeightPenalty, dense
+from nets.layers import Dense, Loss, WeightPenalty, dense
+from nets.network import Layer, Network
 from tests.nets.broken_gates import BrokenRelu, BrokenSigmoid, BrokenTanh
 from tests.nets.verdicts import assert_passes_or_honest, assert_passes_or_negligible
 

@@ -7,7 +7,7 @@ import scipy.optimize
 
 import gradcheck
 from nets import MLP, Perceptron, data, train
-from nets.layers import Layer, Network
+from nets.network import Layer, Network
 from nets.optimizers import SGD, Momentum
 from nets.training import vector_problem
 

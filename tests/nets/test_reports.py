@@ -74,7 +74,7 @@ def test_the_verification_report_passes_nets_and_catches_every_published_bug(qui
     }
     names = {c["function"] for c in found["checks"]}
     assert {"nets.gates.relu", "nets.circuit.neuron", "nets.losses.Hinge"} <= names
-    assert {"nets.layers.Network", "nets.svm.SVM", "nets.layers.Layer(act='ReLU')"} <= names
+    assert {"nets.network.Network", "nets.svm.SVM", "nets.network.Layer(act='ReLU')"} <= names
     assert {
         "nets.cs231n.layers.batchnorm_forward",
         "nets.cs231n.recurrent.lstm_step_forward",

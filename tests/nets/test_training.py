@@ -76,7 +76,7 @@ def test_bad_arguments_are_named_errors(steps, batch_size, words):
 
 
 def test_without_an_optimizer_a_network_of_layers_steps_itself():
-    from nets.layers import Layer, Network
+    from nets.network import Layer, Network
 
     X, y = data.moons(40, noise=0.1, seed=1)
 

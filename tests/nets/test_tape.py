@@ -1,0 +1,125 @@
+"""The recorded tape replays the circuit: the same values and gradients, bit for bit."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import gradcheck
+from gradcheck.strategies import expressions, inputs_for
+from nets import MLP, Perceptron, data, gates, planted, train
+from nets.circuit import Circuit, apply
+from nets.layers import dense
+from nets.network import Layer, Network
+from nets.optimizers import SGD
+from nets.tape import Tape, cached
+
+
+def same_bits(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@given(expression=expressions(gates.ALL, inputs=3, max_leaves=8), data=st.data())
+def test_a_replay_equals_the_walk_bit_for_bit_on_random_circuits(expression, data):
+    c = Circuit.from_expression(expression)
+    first = data.draw(inputs_for(c, arity=3, max_dims=1, max_side=3, max_magnitude=10.0))
+    values = st.floats(-10.0, 10.0)
+    again = [data.draw(hnp.arrays(np.float64, np.shape(x), elements=values)) for x in first]
+    assume(c.in_domain(*first) and c.in_domain(*again))
+    tape = Tape.record(c, *first)
+    for inputs in (first, again):  # the replay at other values than the recording's
+        grad_output = np.full(np.shape(c.forward(*inputs)), 0.75)
+        value, grads = tape.value_and_gradient(*inputs, grad_output=grad_output)
+        assert same_bits(value, c.forward(*inputs))
+        assert same_bits(tape.evaluate(*inputs), value)
+        walked = c.backward(*inputs, grad_output)
+        assert all(same_bits(g, w) for g, w in zip(grads, walked, strict=True))
+
+
+def test_a_replayed_model_gradient_equals_the_walk_bit_for_bit_along_training():
+    X, y = data.moons(60, noise=0.2, seed=3)
+    model = MLP(2, 5, 2, "relu", l2=0.01, reduction="sum", seed=1)
+    optimizer = SGD(0.01)
+    for _ in range(20):
+        loss, grads = model.loss_and_gradients(X, y)
+        objective = model.objective(X, y)
+        walked = objective.backward(*model.params.values(), np.array(1.0))
+        assert same_bits(loss, objective.forward(*model.params.values()))
+        assert all(same_bits(grads[k], w) for k, w in zip(model.params, walked, strict=True))
+        optimizer.step(model.params, grads)
+
+
+def test_the_loss_recorded_is_the_loss_after_each_step():
+    X, y = data.moons(50, noise=0.2, seed=0)
+    history = train(MLP(2, 3, 2, seed=0), X, y, SGD(0.1), steps=5)
+    model = MLP(2, 3, 2, seed=0)
+    for step in range(5):
+        SGD(0.1).step(model.params, model.gradients(X, y))
+        assert history.loss[step] == model.loss(X, y)
+
+
+def test_a_network_of_layers_gives_the_same_loss_and_gradients_in_one_pass():
+    X, labels = data.moons(40, noise=0.2, seed=0)
+    net = Network(Layer(2, 4, act="tanh", seed=0), Layer(4, 1, act="identity", seed=1), l2=0.1)
+    loss, grads = net.loss_and_gradients(X, 2.0 * labels - 1.0)
+    assert loss == net.loss(X, 2.0 * labels - 1.0)
+    again = net.gradients(X, 2.0 * labels - 1.0)
+    assert all(same_bits(grads[k], again[k]) for k in grads)
+
+
+def test_a_subclass_that_replaces_backward_alone_is_trained_with_its_own_backward():
+    """seed 001's slip, a subclass of the sigmoid: the tape must not use the parent's cache."""
+    wrong = planted.SquashedTwiceSigmoid()
+    forward, backward = cached(wrong)
+    a = np.array([0.3, -1.2])
+    _, cache = forward(a)
+    assert same_bits(backward(cache, np.ones(2)), wrong.backward(a, np.ones(2)))
+    assert not same_bits(backward(cache, np.ones(2)), gates.sigmoid.backward(a, np.ones(2)))
+
+
+def test_a_tape_refuses_inputs_of_other_shapes_and_backward_before_forward():
+    tape = Tape.record(Circuit(lambda a, b: a * b), np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match=r"input 1 has shape \(2,\).*\(3,\)"):
+        tape.forward(np.ones(3), np.ones(2))
+    with pytest.raises(TypeError, match="takes 2 inputs, got 1"):
+        tape.forward(np.ones(3))
+    with pytest.raises(RuntimeError, match="forward before backward"):
+        tape.backward()
+
+
+def test_gradients_never_share_memory_with_an_input_or_each_other():
+    """a + b hands one array to both inputs; the caller gets two, and an input is never one."""
+    tape = Tape.record(Circuit(lambda a, b: a + b), np.ones(2), np.ones(2))
+    grad_a, grad_b = tape.value_and_gradient(np.ones(2), np.zeros(2))[1]
+    grad_a += 1.0
+    assert grad_b.tolist() == [1.0, 1.0]
+    identity = Tape.record(Circuit(lambda a: a), np.ones(2))
+    x = np.array([2.0, 3.0])
+    (grad,) = identity.value_and_gradient(x)[1]
+    assert grad is not x and grad.tolist() == [1.0, 1.0]
+
+
+def test_a_model_records_once_and_records_again_when_its_data_or_shape_change():
+    X, y = data.moons(30, noise=0.2, seed=0)
+    model = Perceptron(2, 1, loss="mse", seed=0)
+    tape = model.tape(X, y)
+    assert model.tape(X, y) is tape
+    assert model.tape(X.copy(), y) is not tape
+    model.params["W"] = np.zeros((2, 1))
+    model.params["b"] = np.zeros(1)
+    fresh = model.tape(X, y)
+    model.l2 = 0.5
+    assert model.tape(X, y) is not fresh
+    objective = model.objective(X, y)
+    gradcheck.check(objective.forward, objective.backward, *model.params.values())
+
+
+def test_the_dense_gate_skips_the_gradient_of_its_data_and_keeps_the_others():
+    x, W, b = np.ones((4, 2)), np.full((2, 3), 0.5), np.zeros(3)
+    tape = Tape.record(Circuit(lambda W, b: apply(dense, x, W, b)), W, b)
+    assert "needed" in str(tape._program[0][2])  # told that x is data
+    grads = tape.value_and_gradient(W, b, grad_output=np.ones((4, 3)))[1]
+    expected = dense.backward(x, W, b, np.ones((4, 3)))
+    assert all(same_bits(g, e) for g, e in zip(grads, expected[1:], strict=True))
