@@ -54,12 +54,24 @@ class Layer:
         The optimizer :meth:`update` uses: a name of :data:`nets.optimizers.ALL`, built
         with ``opt_dict``, or an instance.
     opt_dict : dict, optional
-        Keyword arguments of the optimizer (``{"lr": 0.01}``).
+        Keyword arguments of the optimizer (``{"lr": 0.01}``, or the seed's ``{"eta": 0.01}``).
+    err_func : str
+        The loss when this layer is a network's output (the seed's ``"square"``, or any
+        of :data:`nets.layers.LOSSES`): :class:`Network` uses the last layer's by default.
+    act_dict : dict, optional
+        Keyword arguments of the activation, as the seed's ``get_act(act, **act_dict)``;
+        the activations here have none, so it must be empty.
     seed : int, optional
         Seeds the initial weights (``numpy.random.RandomState``).
 
     Examples
     --------
+    Exactly as seed 002 writes it (unseeded weights):
+
+    >>> layer = Layer(prev=2, n=3, name="hidden", wb_width=1, act="ReLU",
+    ...               err_func="square", opt="Adam", act_dict={}, opt_dict={})
+    >>> layer.opt
+    Adam(lr=0.001)
     >>> layer = Layer(2, 3, act="ReLU", opt="SGD", opt_dict={"lr": 0.1}, seed=0)
     >>> layer.forward(np.ones((4, 2))).shape
     (4, 3)
@@ -78,6 +90,8 @@ class Layer:
         act: str | gates.Gate = "ReLU",
         opt: str | optimizers.Optimizer = "Adam",
         opt_dict: Mapping[str, float] | None = None,
+        err_func: str = "square",
+        act_dict: Mapping[str, object] | None = None,
         seed: int | None = None,
     ) -> None:
         if prev < 1 or n < 1:
@@ -87,9 +101,12 @@ class Layer:
         self.w = wb_width * rng.randn(prev, n)
         self.b = wb_width * rng.randn(n)
         self.act = activation(act)
+        if act_dict:
+            raise ValueError(f"activation {self.act.name!r} takes no parameters, got {act_dict}")
+        check_choice("err_func", err_func, LOSSES)
+        self.err_func = err_func
         if isinstance(opt, str):
-            check_choice("opt", opt, optimizers.ALL)
-            opt = optimizers.ALL[opt](**(opt_dict or {}))
+            opt = optimizers.ALL[_optimizer_name(opt)](**(opt_dict or {}))
         self.opt = opt
 
     #: The gate computing ``x @ w + b``.
@@ -121,7 +138,16 @@ class Layer:
         """Move ``w`` and ``b`` in place by the optimizer's step."""
         if not hasattr(self, "grad_w"):
             raise RuntimeError(f"layer {self.name!r}: call backward before update")
-        self.opt.step({"w": self.w, "b": self.b}, {"w": self.grad_w, "b": self.grad_b})
+        dw, db = self.opt.update(self.grad_w, self.grad_b)  # as the seed's baselayer.py
+        self.w += dw
+        self.b += db
+
+
+def _optimizer_name(name: str) -> str:
+    """Return the optimizer called ``name`` in any case (``"adam"``, ``"Adam"``)."""
+    by_lower = {key.lower(): key for key in optimizers.ALL}
+    check_choice("opt", name.lower(), by_lower)
+    return by_lower[name.lower()]
 
 
 class Network:
@@ -131,10 +157,10 @@ class Network:
     ----------
     *layers : Layer
         In order; each takes as many inputs as the previous one has outputs.
-    loss : {"square", "l2", "mse", "cross_entropy", "hinge"}
-        Per-sample loss of the last layer's output (``cross_entropy``: softmax of the
-        outputs, which are then scores; ``hinge``: multiclass, or +-1 labels with one
-        output).
+    loss : {"square", "l2", "mse", "cross_entropy", "hinge"}, optional
+        Per-sample loss of the last layer's output, by default its ``err_func``
+        (``cross_entropy``: softmax of the outputs, which are then scores; ``hinge``:
+        multiclass, or +-1 labels with one output).
     reduction : {"mean", "sum"}
         How per-sample losses combine.
     l2 : float
@@ -150,10 +176,11 @@ class Network:
     """
 
     def __init__(
-        self, *layers: Layer, loss: str = "square", reduction: str = "mean", l2: float = 0.0
+        self, *layers: Layer, loss: str | None = None, reduction: str = "mean", l2: float = 0.0
     ) -> None:
         if not layers:
             raise ValueError("a network needs at least one layer")
+        loss = layers[-1].err_func if loss is None else loss
         #: The layers' names in messages and parameter keys (unnamed ones: ``layer0``, ...).
         self.names = tuple(layer.name or f"layer{i}" for i, layer in enumerate(layers))
         for name, before, after in zip(self.names, layers, layers[1:], strict=False):

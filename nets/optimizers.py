@@ -13,6 +13,7 @@ rule, so these have property tests of their own.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
@@ -21,7 +22,36 @@ Arrays = Mapping[str, np.ndarray]
 
 
 class Optimizer:
-    """Base class: per-parameter state, a step counter, input validation."""
+    """Base class: per-parameter state, a step counter, input validation.
+
+    Every optimizer also takes seed 002's name for the learning rate, ``eta``
+    (``SGD(eta=1e-2)``), and its interface :meth:`update`.
+    """
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def accepting_eta(self, *args, eta: float | None = None, **kwds) -> None:
+            if eta is not None:
+                if args or "lr" in kwds:
+                    message = "give the learning rate as lr or eta, not both"
+                    raise TypeError(f"{cls.__name__}: {message}")
+                kwds["lr"] = eta
+            init(self, *args, **kwds)
+
+        cls.__init__ = accepting_eta
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr})"
+
+    @property
+    def eta(self) -> float:
+        """The learning rate under seed 002's name."""
+        return self.lr
 
     def __init__(self, lr: float) -> None:
         if not lr > 0:
@@ -45,6 +75,28 @@ class Optimizer:
                 )
             state = self.state.setdefault(name, {})
             value += self.delta(grad, state)
+
+    def update(
+        self, grad_w: np.ndarray, grad_b: np.ndarray, **kwds: object
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(dw, db)``, the steps to add to ``w`` and ``b``: seed 002's interface.
+
+        The same rule as :meth:`step` on ``{"w": w, "b": b}``, sharing its state and
+        step counter, without touching any array: ``baselayer.py`` adds the steps itself
+        (``self.w += dw``). Seed 002's later optimizers pass the step number ``t``; it is
+        accepted (the optimizer counts steps itself, and a ``t`` that disagrees is refused).
+
+        >>> SGD(eta=0.1).update(np.array([1.0]), np.array([-2.0]))
+        (array([-0.1]), array([0.2]))
+        """
+        unknown = set(kwds) - {"t"}
+        if unknown:
+            raise TypeError(f"update() got unexpected keywords {sorted(unknown)}")
+        if "t" in kwds and kwds["t"] != self.t + 1:
+            raise ValueError(f"t={kwds['t']} but this is step {self.t + 1} of the optimizer")
+        grads = {"w": np.asarray(grad_w, dtype=float), "b": np.asarray(grad_b, dtype=float)}
+        self.t += 1
+        return tuple(self.delta(g, self.state.setdefault(k, {})) for k, g in grads.items())
 
     def delta(self, grad: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
         """Return the change of one parameter (its state is updated in place)."""

@@ -336,3 +336,27 @@ def test_the_models_circuits_name_their_layers():
         "add#6",
         "add#7",
     ]
+
+
+def test_a_layer_is_built_exactly_as_seed_002_writes_it():
+    layer = Layer(
+        prev=2, n=3, name="hidden", wb_width=1, act="ReLU", err_func="square", opt="Adam",
+        act_dict={}, opt_dict={},
+    )  # fmt: skip
+    assert type(layer.opt).__name__ == "Adam" and layer.act.name == "relu"
+    for spelling in ("adam", "ADAM", "Adam"):
+        assert type(Layer(2, 3, opt=spelling).opt).__name__ == "Adam"
+    assert Layer(2, 3, opt="sgd", opt_dict={"eta": 0.2}).opt.lr == 0.2
+    with pytest.raises(ValueError, match="opt must be one of"):
+        Layer(2, 3, opt="adamw")
+    with pytest.raises(ValueError, match="err_func must be one of"):
+        Layer(2, 3, err_func="cubic")
+    with pytest.raises(ValueError, match="takes no parameters"):
+        Layer(2, 3, act="ReLU", act_dict={"alpha": 0.1})
+
+
+def test_the_output_layers_err_func_is_the_networks_loss_unless_one_is_given():
+    hidden = Layer(2, 3, act="tanh", seed=0)
+    out = Layer(3, 2, act="identity", err_func="cross_entropy", seed=1)
+    assert type(Network(hidden, out).loss_function).__name__ == "SoftmaxCrossEntropy"
+    assert type(Network(hidden, out, loss="square").loss_function).__name__ == "L2"

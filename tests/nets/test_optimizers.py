@@ -140,3 +140,40 @@ def test_mismatched_keys_shapes_or_learning_rates_are_named_errors():
         optimizers.Adam().step({"w": np.zeros(2)}, {"w": np.zeros(3)})
     with pytest.raises(ValueError, match="learning rate"):
         optimizers.SGD(lr=0.0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(
+    curvature=hnp.arrays(np.float64, 5, elements=st.floats(0.1, 10.0)),
+    start=hnp.arrays(np.float64, 5, elements=st.floats(0.5, 5.0)),
+)
+def test_the_seeds_update_and_step_give_the_same_trajectory(name, curvature, start):
+    """Seed 002's ``dw, db = opt.update(grad_w, grad_b); w += dw; b += db`` is ``step``."""
+    seed_style, ours = ALL[name](eta=0.01), ALL[name](lr=0.01)
+    w, b = start[:3].copy(), start[3:].copy()
+    params = {"w": start[:3].copy(), "b": start[3:].copy()}
+    for _ in range(25):
+        dw, db = seed_style.update(curvature[:3] * w, curvature[3:] * b)
+        w += dw
+        b += db
+        ours.step(params, {"w": curvature[:3] * params["w"], "b": curvature[3:] * params["b"]})
+        assert np.array_equal(w, params["w"]) and np.array_equal(b, params["b"])
+    assert not np.array_equal(w, start[:3])  # it moved
+
+
+def test_the_seeds_eta_names_the_learning_rate_of_every_optimizer():
+    for name, cls in ALL.items():
+        assert cls(eta=0.03).lr == 0.03 == cls(lr=0.03).eta, name
+    with pytest.raises(TypeError, match="lr or eta, not both"):
+        optimizers.SGD(0.1, eta=0.2)
+
+
+def test_update_leaves_its_gradients_alone_and_refuses_what_it_does_not_know():
+    sgd = optimizers.SGD(eta=0.5)
+    grad_w, grad_b = np.array([2.0]), np.array([-4.0])
+    assert [d.tolist() for d in sgd.update(grad_w, grad_b, t=1)] == [[-1.0], [2.0]]
+    assert grad_w.tolist() == [2.0] and grad_b.tolist() == [-4.0]
+    with pytest.raises(ValueError, match="t=5 but this is step 2"):
+        sgd.update(grad_w, grad_b, t=5)
+    with pytest.raises(TypeError, match="unexpected keywords"):
+        sgd.update(grad_w, grad_b, momentum=0.9)
