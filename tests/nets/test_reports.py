@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pytest
 
 from gradcheck.report import writer
@@ -138,3 +139,20 @@ def test_only_some_reports_leave_the_index_alone(tmp_path, capsys):
     main(["--quick", "--out", str(tmp_path), "--only", "celsius"])
     assert (tmp_path / "README.md").read_text() == "index"
     assert "index not rewritten" in capsys.readouterr().out
+
+
+def test_the_celsius_report_explains_the_seeds_own_run_with_the_seeds_numbers():
+    """Seed 000's setting (lr 1e-4, 10,000 steps): where it ends, why, the fix, the bug."""
+    found = celsius.report().numbers
+    assert found["learning_rate"] == 1e-4 and found["steps"] == 10_000
+    assert round(found["seed_run"]["w"], 3) == 1.797
+    assert 27.65 < min(found["draws"]["b"]) and max(found["draws"]["b"]) < 27.85
+    assert abs(found["theory"]["b"] - found["seed_run"]["b"]) < 1e-9  # theory = the run
+    assert np.round(found["hessian"]).tolist() == [[1667, -1], [-1, 2]]
+    low, high = found["eigenvalues"]
+    assert round(low, 1) == 2.0 and round(high) == 1667 and round(high / low) == 834
+    assert round(found["remaining_bias_share"], 3) == round(np.exp(-2), 3) == 0.135
+    assert abs(found["fixed_run"]["w"] - 1.8) < 1e-6 and abs(found["fixed_run"]["b"] - 32) < 1e-6
+    assert round(found["published_bug_run"]["w"], 2) == 1.87
+    assert round(found["published_bug_run"]["b"], 1) == 27.8
+    assert found["published_bug_verdict"] == "fail"
