@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradcheck.report import writer
-from nets.reports import celsius
+from nets.reports import celsius, circuits
 from nets.reports.__main__ import REPORTS, main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -156,3 +156,19 @@ def test_the_celsius_report_explains_the_seeds_own_run_with_the_seeds_numbers():
     assert round(found["published_bug_run"]["w"], 2) == 1.87
     assert round(found["published_bug_run"]["b"], 1) == 27.8
     assert found["published_bug_verdict"] == "fail"
+
+
+def test_the_circuits_report_gives_the_articles_numbers_for_its_three_strategies():
+    found = circuits.report(seeds=5).numbers
+    gate, neuron = found["gate"], found["neuron"]
+    assert gate["start"] == -6.0
+    assert np.allclose(gate["numerical_gradient"], [3.0, -2.0], atol=1e-6)
+    assert gate["analytic_gradient"] == [3.0, -2.0]
+    steps = (gate["analytic_step_output"], gate["numerical_step_output"])
+    assert [round(out, 2) for out in steps] == [-5.87, -5.87]
+    assert all(-6.0 < out < -5.87 for out in gate["random_search_outputs"])  # climbs, less far
+    assert round(neuron["start"], 4) == 0.8808
+    assert np.round(neuron["analytic_gradient"], 3).tolist() == [-0.105, 0.315, 0.105, 0.105, 0.21]
+    assert np.allclose(neuron["numerical_gradient"], neuron["analytic_gradient"], atol=1e-4)
+    assert gate["calls"] == {"random": 100, "numerical": 4, "analytic": [2, 1]}
+    assert found["gradient_check"] == {"x*y": "pass", "neuron": "pass"}
