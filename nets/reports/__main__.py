@@ -8,7 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gradcheck.report.writer import Report, write, write_index
-from nets.reports import celsius, circuits, layers, moons, perceptron, svm, verification
+from nets.reports import (
+    celsius,
+    circuits,
+    landscape,
+    layers,
+    moons,
+    perceptron,
+    svm,
+    verification,
+)
 
 #: Every report, in the order of the seeds: full run, and a quick one (for smoke tests).
 REPORTS: dict[str, tuple[Callable[[], Report], Callable[[], Report]]] = {
@@ -17,6 +26,7 @@ REPORTS: dict[str, tuple[Callable[[], Report], Callable[[], Report]]] = {
     "perceptron": (perceptron.report, lambda: perceptron.report(steps=200)),
     "moons": (moons.report, lambda: moons.report(steps=1_001, hidden_sizes=(1, 3, 5))),
     "layers": (layers.report, lambda: layers.report(steps=100, long_steps=200)),
+    "landscape": (landscape.report, lambda: landscape.report(steps=300)),
     "circuits": (circuits.report, lambda: circuits.report(seeds=5)),
     "svm": (svm.report, lambda: svm.report(schedule=((0.01, 400), (0.001, 2_000)))),
 }

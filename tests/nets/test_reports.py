@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradcheck.report import writer
-from nets.reports import celsius, circuits
+from nets.reports import celsius, circuits, landscape
 from nets.reports.__main__ import REPORTS, main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -172,3 +172,18 @@ def test_the_circuits_report_gives_the_articles_numbers_for_its_three_strategies
     assert np.allclose(neuron["numerical_gradient"], neuron["analytic_gradient"], atol=1e-4)
     assert gate["calls"] == {"random": 100, "numerical": 4, "analytic": [2, 1]}
     assert found["gradient_check"] == {"x*y": "pass", "neuron": "pass"}
+
+
+def test_the_landscape_report_lands_every_optimizer_on_the_flat_valley_where_w_minus_b_began():
+    found = landscape.report(steps=300).numbers["surfaces"]
+    neuron = found["sigmoid neuron"]
+    assert neuron["gradient_check"] == "pass" and abs(neuron["scipy_minimum"]) < 1e-8
+    for name, run in neuron["runs"].items():
+        w, b = run["end"]
+        assert abs((w - b) - 2.0) < 1e-12, name  # w - b never changes: start (1.5, -0.5)
+    fast = [n for n, r in neuron["runs"].items() if r["arrived_at_step"] is not None]
+    assert {"Momentum", "AdaDelta"} <= set(fast) and "SGD" not in fast  # 300 steps
+    valley = found["narrow valley (Rosenbrock)"]["runs"]
+    assert valley["SGD"]["diverged_at_step"] is not None  # lr 0.01 > 2 / the curvature
+    assert found["saddle"]["gradient_check"] == "pass"
+    assert abs(found["saddle"]["scipy_minimum"] + 0.25) < 1e-8
