@@ -20,6 +20,8 @@ on one point, so training minimizes :meth:`SVM.loss` on average. ``loss`` and
 >>> history = train_svm(svm, X, y, iterations=400, seed=0)
 >>> round(svm.accuracy(X, y), 4)  # the regularized optimum misclassifies one point too
 0.8333
+
+Chapter 2's two-layer network, :class:`TwoLayerNet`, is trained the same way.
 """
 
 from __future__ import annotations
@@ -28,11 +30,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nets.circuit import Circuit
+from nets.circuit import Circuit, relu
 from nets.tape import Tape
 
 #: The article's circuit: the score of a point.
 score_circuit = Circuit(lambda a, b, c, x, y: a * x + b * y + c, "a*x + b*y + c")
+
+
+def _two_layer(a1, b1, c1, a2, b2, c2, a3, b3, c3, a4, b4, c4, d4, x, y):
+    n1 = relu(a1 * x + b1 * y + c1)
+    n2 = relu(a2 * x + b2 * y + c2)
+    n3 = relu(a3 * x + b3 * y + c3)
+    return a4 * n1 + b4 * n2 + c4 * n3 + d4
+
+
+#: Chapter 2's two-layer network: three relu neurons and a linear score of them.
+two_layer_circuit = Circuit(_two_layer, "a4*n1 + b4*n2 + c4*n3 + d4")
 
 
 def pull(score: float, label: float) -> float:
@@ -44,29 +57,29 @@ def pull(score: float, label: float) -> float:
     return 0.0
 
 
-class SVM:
-    """The article's linear classifier ``a*x + b*y + c`` (initial a=1, b=-2, c=-1).
+class PullClassifier:
+    """A circuit scoring points ``(x, y)``, trained by the article's pulls.
 
-    Parameters
-    ----------
-    a, b, c : float
-        Initial parameters (the article's defaults).
+    Subclasses set ``circuit`` (its inputs: the parameters in order, then ``x``, ``y``)
+    and ``penalized`` (the multiplicative parameters the regularization tugs on).
     """
 
-    def __init__(self, a: float = 1.0, b: float = -2.0, c: float = -1.0) -> None:
-        self.params = {"a": np.array(a), "b": np.array(b), "c": np.array(c)}
-        self._tapes: dict[tuple, Tape] = {}  # the score circuit recorded, per input shapes
+    circuit: Circuit
+    penalized: tuple[str, ...]
+
+    def __init__(self, params: dict[str, float]) -> None:
+        self.params = {name: np.array(float(value)) for name, value in params.items()}
+        self._tapes: dict[tuple, Tape] = {}  # the circuit recorded, per input shapes
 
     def _tape(self, inputs: tuple[np.ndarray, ...]) -> Tape:
-        """Return the score circuit recorded at inputs of these shapes (once per shapes)."""
+        """Return the circuit recorded at inputs of these shapes (once per shapes)."""
         shapes = tuple(np.shape(x) for x in inputs)
         if shapes not in self._tapes:
-            self._tapes[shapes] = Tape.record(score_circuit, *inputs)
+            self._tapes[shapes] = Tape.record(self.circuit, *inputs)
         return self._tapes[shapes]
 
     def _inputs(self, X: np.ndarray) -> tuple[np.ndarray, ...]:
-        p = self.params
-        return p["a"], p["b"], p["c"], X[:, 0], X[:, 1]
+        return (*self.params.values(), X[:, 0], X[:, 1])
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Return the score of each point, through the circuit."""
@@ -78,37 +91,77 @@ class SVM:
         return _accuracy(self.scores(X), y)
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Return the mean hinge loss plus ``(a**2 + b**2) / 2`` (what training descends)."""
+        """Return the mean hinge loss plus half the penalized parameters' squares."""
         return self._objective(self.scores(X), y)
 
     def _objective(self, scores: np.ndarray, y: np.ndarray) -> float:
         hinge = np.maximum(0.0, 1.0 - np.asarray(y) * scores)
-        return float(hinge.mean() + 0.5 * (self.params["a"] ** 2 + self.params["b"] ** 2))
+        return float(hinge.mean() + 0.5 * sum(self.params[n] ** 2 for n in self.penalized))
 
     def gradients(self, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-        """Return the (sub)gradient of :meth:`loss` for ``a``, ``b``, ``c``, through the circuit.
+        """Return the (sub)gradient of :meth:`loss` for every parameter, through the circuit.
 
         Every point pulls at once: the circuit runs on the whole batch, and its backward
         sums the pulls into each parameter's gradient.
         """
-        X, p = np.asarray(X, dtype=float), self.params
+        X = np.asarray(X, dtype=float)
         inputs = self._inputs(X)
         tape = self._tape(inputs)
         scores = tape.forward(*inputs)
         pulls = np.array([pull(s, label) for s, label in zip(scores, y, strict=True)])
-        grad_a, grad_b, grad_c, _, _ = tape.backward(-pulls / len(X))
-        return {"a": grad_a + p["a"], "b": grad_b + p["b"], "c": grad_c}
+        grads = dict(zip(self.params, tape.backward(-pulls / len(X)), strict=False))
+        for name in self.penalized:
+            grads[name] = grads[name] + self.params[name]
+        return grads
 
     def step(self, point: np.ndarray, label: float, step_size: float = 0.01) -> None:
         """Pull on one point's score, backpropagate through the circuit, update in place."""
         p = self.params
-        inputs = (p["a"], p["b"], p["c"], np.asarray(point[0]), np.asarray(point[1]))
+        inputs = (*p.values(), np.asarray(point[0]), np.asarray(point[1]))
         tape = self._tape(inputs)
         score = float(tape.forward(*inputs))
-        grad_a, grad_b, grad_c, _, _ = tape.backward(pull(score, label))
-        grad_a, grad_b = grad_a - p["a"], grad_b - p["b"]  # the regularization pull
-        for name, grad in zip("abc", (grad_a, grad_b, grad_c), strict=True):
+        grads = dict(zip(p, tape.backward(pull(score, label)), strict=False))
+        for name in self.penalized:
+            grads[name] = grads[name] - p[name]  # the regularization pull
+        for name, grad in grads.items():
             p[name] += step_size * grad
+
+
+class SVM(PullClassifier):
+    """The article's linear classifier ``a*x + b*y + c`` (initial a=1, b=-2, c=-1).
+
+    Parameters
+    ----------
+    a, b, c : float
+        Initial parameters (the article's defaults).
+    """
+
+    circuit, penalized = score_circuit, ("a", "b")
+
+    def __init__(self, a: float = 1.0, b: float = -2.0, c: float = -1.0) -> None:
+        super().__init__({"a": a, "b": b, "c": c})
+
+
+class TwoLayerNet(PullClassifier):
+    """Chapter 2's two-layer network: three relu neurons, and a linear score of them.
+
+    ``n_i = max(0, a_i x + b_i y + c_i)``, score ``a4 n1 + b4 n2 + c4 n3 + d4``; the
+    regularization tugs on every multiplicative parameter (not ``c1..c3``, ``d4``).
+
+    Parameters
+    ----------
+    seed : int
+        Initial parameters uniform in [-0.5, 0.5), as the article's
+        ``Math.random() - 0.5`` (unseeded there).
+    """
+
+    circuit = two_layer_circuit
+    NAMES = ("a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3", "a4", "b4", "c4", "d4")
+    penalized = ("a1", "b1", "a2", "b2", "a3", "b3", "a4", "b4", "c4")
+
+    def __init__(self, seed: int = 0) -> None:
+        values = np.random.default_rng(seed).random(len(self.NAMES)) - 0.5
+        super().__init__(dict(zip(self.NAMES, values, strict=True)))
 
 
 def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
@@ -125,7 +178,7 @@ class SVMHistory:
 
 
 def train_svm(
-    svm: SVM,
+    svm: PullClassifier,
     X: np.ndarray,
     y: np.ndarray,
     iterations: int = 400,
@@ -136,7 +189,7 @@ def train_svm(
 
     Parameters
     ----------
-    svm : SVM
+    svm : SVM or TwoLayerNet
         Updated in place.
     X, y : numpy.ndarray
         Points (N, 2) and labels +-1.
@@ -163,5 +216,5 @@ def train_svm(
         scores = svm.scores(X)  # once for both records
         loss.append(svm._objective(scores, y))
         accuracy.append(_accuracy(scores, y))
-        params.append([float(svm.params[n]) for n in "abc"])
+        params.append([float(v) for v in svm.params.values()])
     return SVMHistory(np.array(loss), np.array(accuracy), np.array(params))

@@ -28,7 +28,7 @@ REPORTS: dict[str, tuple[Callable[[], Report], Callable[[], Report]]] = {
     "layers": (layers.report, lambda: layers.report(steps=100, long_steps=200)),
     "landscape": (landscape.report, lambda: landscape.report(steps=300)),
     "circuits": (circuits.report, lambda: circuits.report(seeds=5)),
-    "svm": (svm.report, lambda: svm.report(schedule=((0.01, 400), (0.001, 2_000)))),
+    "svm": (svm.report, lambda: svm.report(((0.01, 400), (0.001, 2_000)), 1_000, 3)),
 }
 
 PREAMBLE = (

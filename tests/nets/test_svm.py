@@ -8,7 +8,8 @@ from hypothesis.extra import numpy as hnp
 
 import gradcheck
 from nets import data
-from nets.svm import SVM, pull, score_circuit, train_svm
+from nets.reports.svm import KINK_POINT
+from nets.svm import SVM, TwoLayerNet, pull, score_circuit, train_svm, two_layer_circuit
 from nets.training import vector_problem
 from tests.nets.verdicts import assert_passes_or_negligible
 
@@ -92,3 +93,16 @@ def test_a_regularization_pull_of_the_wrong_sign_is_caught():
     result = gradcheck.compare(*loss_of_parameters(WrongPull), *np.array([0.7, -0.4, 0.2]))
     assert not result.passed
     assert {f.where for f in result.mismatches} == {"a", "b"}
+
+
+def test_chapter_2s_network_trains_through_its_circuit_and_its_circuit_checks_at_a_kink():
+    inputs = [np.array(v) for v in KINK_POINT]
+    assert float(inputs[0] * inputs[13] + inputs[1] * inputs[14] + inputs[2]) == 0.0  # on it
+    gradcheck.check(two_layer_circuit.forward, two_layer_circuit.backward, *inputs)
+    X, y = data.svm_points()
+    net = TwoLayerNet(seed=3)
+    start = net.accuracy(X, y)
+    history = train_svm(net, X, y, iterations=3000, seed=3)
+    assert history.accuracy[-1] == 1.0 > start
+    loss, grad, x, _ = vector_problem(net, X, y)
+    gradcheck.check(lambda v: np.asarray(loss(v)), lambda v, g: g * grad(v), x)
