@@ -13,6 +13,7 @@ import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -21,6 +22,7 @@ import gradcheck
 from gradcheck.report.writer import Report, new_figure, table
 from nets import MLP, data, train
 from nets.optimizers import SGD
+from nets.reports import held_out
 from nets.reports.common import (
     hessian_max_eigenvalue,
     optimum_numbers,
@@ -298,8 +300,8 @@ def _one_blas_thread() -> None:
     threadpool_limits(1)
 
 
-def _train_all(steps: int, hidden_sizes: tuple[int, ...], X, y) -> tuple[list[Run], list[Run]]:
-    """Train every size, then the oscillating ones again at the control rate."""
+def _train_all(steps: int, hidden_sizes: tuple[int, ...], X, y) -> tuple[list, list, list]:
+    """Train every size (on all the data and on a split), then the oscillating ones again."""
     # The sizes are independent: train them side by side (results do not depend on order).
     # Where jax is loaded (a test session that ran the adapter tests), its threads make a
     # fork unsafe: the workers then fork from a fresh server process (18 s slower here).
@@ -312,9 +314,12 @@ def _train_all(steps: int, hidden_sizes: tuple[int, ...], X, y) -> tuple[list[Ru
                 pool.map(_run, sizes, [steps] * count, [lr] * count, [X] * count, [y] * count)
             )
 
+        parts = data.split(X, y, held_out.HELD_OUT, seed=SEED)
+        fit = partial(held_out.fit, steps=steps, lr=LEARNING_RATE, l2=L2, split=parts)
+        fits = pool.map(fit, hidden_sizes)
         runs = run_all(list(hidden_sizes), LEARNING_RATE)
         controls = run_all([run.hidden for run in runs if run.oscillates], CONTROL_RATE)
-    return runs, controls
+    return runs, controls, list(fits)
 
 
 def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> Report:
@@ -324,7 +329,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     start = MLP(2, 3, 2, activation="tanh", output="softmax", l2=L2, reduction="sum")
     verified = verify(start, X, y)
     convention = _convention_check(X, y)
-    runs, controls = _train_all(steps, hidden_sizes, X, y)
+    runs, controls, fits = _train_all(steps, hidden_sizes, X, y)
     step_on_mean = LEARNING_RATE * SAMPLES
     oscillating = [run.hidden for run in runs if run.oscillates]
     explained = sum(run.predicted(step_on_mean) == run.oscillates for run in runs)
@@ -347,6 +352,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
     out.figure("loss.png", _curves(runs), "Printed loss per hidden size.")
     out.figure("boundaries.png", _boundaries(runs, X, y), "Decision boundaries after training.")
     _scipy(out, runs)
+    held_out.section(out, fits, SAMPLES - round((1 - held_out.HELD_OUT) * SAMPLES), steps)
     out.numbers = {
         "samples": SAMPLES,
         "noise": NOISE,
@@ -366,6 +372,7 @@ def report(steps: int = STEPS, hidden_sizes: tuple[int, ...] = HIDDEN_SIZES) -> 
             for run in runs
         },
         "prediction_matches": explained,
+        "held_out": fits,
         "control_learning_rate": CONTROL_RATE,
         "controls": {
             str(run.hidden): _run_numbers(run, CONTROL_RATE * SAMPLES) for run in controls

@@ -187,3 +187,13 @@ def test_the_landscape_report_lands_every_optimizer_on_the_flat_valley_where_w_m
     assert valley["SGD"]["diverged_at_step"] is not None  # lr 0.01 > 2 / the curvature
     assert found["saddle"]["gradient_check"] == "pass"
     assert abs(found["saddle"]["scipy_minimum"] + 0.25) < 1e-8
+
+
+def test_the_moons_report_measures_every_hidden_size_on_held_out_data(quick_reports):
+    found = numbers(quick_reports, "moons")["held_out"]
+    assert [f["hidden"] for f in found] == [1, 3, 5]
+    for fit in found:
+        assert 0.5 < fit["held_out_accuracy"] <= 1.0 and 0.5 < fit["train_accuracy"] <= 1.0
+        assert fit["train_loss"] > 0 and fit["held_out_loss"] > 0
+    assert found[-1]["train_accuracy"] > found[0]["train_accuracy"]  # larger fits better
+    assert "held out (`nets.data.split`)" in (quick_reports / "moons" / "README.md").read_text()
