@@ -33,7 +33,7 @@ from nets.layers import (
     dense,
     dense_layer,
 )
-from nets.tape import cached
+from nets.tape import cached, skipping
 
 
 class Layer:
@@ -126,12 +126,17 @@ class Layer:
         output, self._act_cache = self._act_pair[0](self.z)
         return output
 
-    def backward(self, grad: object) -> np.ndarray:
-        """Store ``grad_w`` and ``grad_b`` and return the gradient of the input."""
+    def backward(self, grad: object, input_gradient: bool = True) -> np.ndarray | None:
+        """Store ``grad_w`` and ``grad_b`` and return the gradient of the input.
+
+        ``input_gradient=False`` (the first layer of a network: its input is data)
+        lets a dense map skip that gradient; None is returned then.
+        """
         if not hasattr(self, "z"):
             raise RuntimeError(f"layer {self.name!r}: call forward before backward")
         grad_z = self._act_pair[1](self._act_cache, np.asarray(grad, dtype=float))
-        grad_x, self.grad_w, self.grad_b = self.linear.backward(self.x, self.w, self.b, grad_z)
+        backward = skipping(cached(self.linear)[1], (input_gradient, True, True))
+        grad_x, self.grad_w, self.grad_b = backward((self.x, self.w, self.b), grad_z)
         return grad_x
 
     def update(self) -> None:
@@ -226,6 +231,8 @@ class Network:
         return self._penalized(data)
 
     def _penalized(self, data: np.ndarray) -> float:
+        if not self.penalty.l2:  # as the circuit, which has no penalty gates then
+            return float(data)
         return float(data + sum(self.penalty.forward(layer.w) for layer in self.layers))
 
     def backward(self, y: object) -> np.ndarray:
@@ -237,15 +244,32 @@ class Network:
 
     def loss_and_gradients(self, X: object, y: object) -> tuple[float, dict[str, np.ndarray]]:
         """Return :meth:`loss` and :meth:`gradients` from one forward pass."""
-        head = Loss(self.loss_function, y, self.reduction)
+        head = self._head(y)
         data, cache = head.forward_with_cache(self.forward(X))
-        self._backpropagate(head.backward_from_cache(cache, 1.0))
+        self._backpropagate(head.backward_from_cache(cache, 1.0), input_gradient=False)
         return self._penalized(data), self._arrays("grad_")
 
-    def _backpropagate(self, grad: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
-            layer.grad_w = layer.grad_w + self.penalty.backward(layer.w, 1.0)
+    def _head(self, y: object) -> Loss:
+        """Return the loss gate of targets ``y`` (kept while ``y`` is the same object)."""
+        kept = getattr(self, "_kept_head", None)
+        if (
+            kept is None
+            or kept[0] is not y
+            or (kept[1].function, kept[1].reduction)
+            != (
+                self.loss_function,
+                self.reduction,
+            )
+        ):
+            kept = self._kept_head = (y, Loss(self.loss_function, y, self.reduction))
+        return kept[1]
+
+    def _backpropagate(self, grad: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+        for k in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[k]
+            grad = layer.backward(grad, input_gradient=input_gradient or k > 0)
+            if self.penalty.l2:
+                layer.grad_w = layer.grad_w + self.penalty.backward(layer.w, 1.0)
         return grad
 
     def gradients(self, X: object, y: object) -> dict[str, np.ndarray]:

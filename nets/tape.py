@@ -22,6 +22,7 @@ different circuit, which only a new recording sees.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -52,12 +53,40 @@ def cached(gate: Gate) -> tuple[Callable, Callable]:
     >>> bool(backward(cache, 1.0) == gates.tanh.backward(np.array(0.5), 1.0))
     True
     """
-    pairs = (("forward", "forward_with_cache"), ("backward", "backward_from_cache"))
-    for plain, with_cache in pairs:
-        owner = _owner(gate, with_cache)
-        if owner is not Gate and owner is not _owner(gate, plain):
-            return Gate.forward_with_cache.__get__(gate), Gate.backward_from_cache.__get__(gate)
-    return gate.forward_with_cache, gate.backward_from_cache
+    if _own_pair_holds(gate):
+        return gate.forward_with_cache, gate.backward_from_cache
+    return Gate.forward_with_cache.__get__(gate), Gate.backward_from_cache.__get__(gate)
+
+
+@functools.cache
+def _takes_needed(function: Callable) -> bool:
+    return "needed" in inspect.signature(function).parameters
+
+
+def skipping(backward: Callable, needed: tuple[bool, ...]) -> Callable:
+    """Return ``backward`` told which gradients are ``needed``, where it can be told.
+
+    A ``backward_from_cache`` with a ``needed`` parameter (the dense map's) skips the
+    gradients of its data; any other is returned as it is.
+    """
+    if all(needed) or not _takes_needed(getattr(backward, "__func__", backward)):
+        return backward
+    return partial(backward, needed=needed)
+
+
+#: Per gate class: whether its own cached pair goes with its forward and backward.
+_CLASS_PAIR_HOLDS: dict[type, bool] = {}
+_PAIRS = (("forward", "forward_with_cache"), ("backward", "backward_from_cache"))
+
+
+def _own_pair_holds(gate: Gate) -> bool:
+    if vars(gate).keys() & {name for pair in _PAIRS for name in pair}:  # replaced on the instance
+        return all(_owner(gate, c) in (Gate, _owner(gate, p)) for p, c in _PAIRS)
+    holds = _CLASS_PAIR_HOLDS.get(type(gate))
+    if holds is None:
+        holds = all(_owner(gate, c) in (Gate, _owner(gate, p)) for p, c in _PAIRS)
+        _CLASS_PAIR_HOLDS[type(gate)] = holds
+    return holds
 
 
 def _shared(gradient: np.ndarray, inputs: list, results: list) -> bool:
@@ -104,9 +133,7 @@ class Tape:
             slots[id(step.output)] = len(self._template)
             self._template.append(None)
             forward, backward = cached(step.gate)
-            needed = tuple(a not in constants for a in arguments)
-            if not all(needed) and "needed" in inspect.signature(backward).parameters:
-                backward = partial(backward, needed=needed)  # constants' gradients skipped
+            backward = skipping(backward, tuple(a not in constants for a in arguments))
             out = slots[id(step.output)]
             self._program.append((step.gate, forward, backward, tuple(arguments), out))
             # the arguments whose gradient someone reads (not constants), by position
