@@ -25,7 +25,7 @@ REPORTS: dict[str, tuple[Callable[[], Report], Callable[[], Report]]] = {
     "celsius": (celsius.report, lambda: celsius.report(steps=1_000)),
     "perceptron": (perceptron.report, lambda: perceptron.report(steps=200)),
     "moons": (moons.report, lambda: moons.report(steps=1_001, hidden_sizes=(1, 3, 5))),
-    "layers": (layers.report, lambda: layers.report(steps=100, long_steps=200)),
+    "layers": (layers.report, lambda: layers.report(100, 200, layers.LONG_RUNS[:1])),
     "landscape": (landscape.report, lambda: landscape.report(steps=300)),
     "circuits": (circuits.report, lambda: circuits.report(seeds=5)),
     "svm": (svm.report, lambda: svm.report(((0.01, 400), (0.001, 2_000)), 1_000, 3)),

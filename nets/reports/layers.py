@@ -33,10 +33,12 @@ def network(hidden_act: object = "tanh") -> Network:
     )
 
 
-def _long_runs(X, y, steps: int, optimum: float) -> tuple[str, list[dict[str, object]]]:
+def _long_runs(
+    X, y, steps: int, optimum: float, long_runs: tuple[tuple[str, float], ...]
+) -> tuple[str, list[dict[str, object]]]:
     """Train with tuned rates, then let scipy polish each endpoint and say how far it moved."""
     rows, found = [], []
-    for name, lr in LONG_RUNS:
+    for name, lr in long_runs:
         net = network()
         history = train(net, X, y, ALL[name](lr=lr), steps=steps)
         loss, grad, x, _ = vector_problem(net, X, y)
@@ -74,7 +76,11 @@ def _long_runs(X, y, steps: int, optimum: float) -> tuple[str, list[dict[str, ob
     return text, found
 
 
-def report(steps: int = STEPS, long_steps: int = LONG_STEPS) -> Report:
+def report(
+    steps: int = STEPS,
+    long_steps: int = LONG_STEPS,
+    long_runs: tuple[tuple[str, float], ...] = LONG_RUNS,
+) -> Report:
     """Verify the layers, name a planted bug's layer, and race the optimizers."""
     X, y = data.moons(SAMPLES, NOISE, seed=SEED)
     net = network()
@@ -135,7 +141,7 @@ def report(steps: int = STEPS, long_steps: int = LONG_STEPS) -> Report:
     axes.legend(fontsize=6, ncol=3)
     axes.grid(True, which="both", alpha=0.3)
     out.figure("optimizers.png", figure, "Distance to scipy's minimum, per optimizer.")
-    long_table, long_numbers = _long_runs(X, y, long_steps, optimum)
+    long_table, long_numbers = _long_runs(X, y, long_steps, optimum, long_runs)
     out.add(
         f"With tuned learning rates and {long_steps} steps, does training settle where scipy "
         "says a minimum is? scipy (L-BFGS-B, hand-written gradient; finite differences "
