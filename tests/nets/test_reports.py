@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradcheck.report import writer
-from nets.reports import celsius, circuits, landscape
+from nets.reports import celsius
 from nets.reports.__main__ import REPORTS, main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -158,8 +158,8 @@ def test_the_celsius_report_explains_the_seeds_own_run_with_the_seeds_numbers():
     assert found["published_bug_verdict"] == "fail"
 
 
-def test_the_circuits_report_gives_the_articles_numbers_for_its_three_strategies():
-    found = circuits.report(seeds=5).numbers
+def test_the_circuits_report_gives_the_articles_numbers_for_its_three_strategies(quick_reports):
+    found = numbers(quick_reports, "circuits")
     gate, neuron = found["gate"], found["neuron"]
     assert gate["start"] == -6.0
     assert np.allclose(gate["numerical_gradient"], [3.0, -2.0], atol=1e-6)
@@ -174,8 +174,10 @@ def test_the_circuits_report_gives_the_articles_numbers_for_its_three_strategies
     assert found["gradient_check"] == {"x*y": "pass", "neuron": "pass"}
 
 
-def test_the_landscape_report_lands_every_optimizer_on_the_flat_valley_where_w_minus_b_began():
-    found = landscape.report(steps=300).numbers["surfaces"]
+def test_the_landscape_report_lands_every_optimizer_on_the_flat_valley_where_w_minus_b_began(
+    quick_reports,
+):
+    found = numbers(quick_reports, "landscape")["surfaces"]
     neuron = found["sigmoid neuron"]
     assert neuron["gradient_check"] == "pass" and abs(neuron["scipy_minimum"]) < 1e-8
     for name, run in neuron["runs"].items():
