@@ -4,8 +4,10 @@
 
 Each pair runs from the same data and initial weights, in one process, on one BLAS
 thread, interleaved, and reports the median time per step of each and their ratio.
-Both sides record what ``nets.train`` records: the loss after every step on all the
-data and the gradient norm. Pairs: seed 001's ``MLP`` with ``SGD`` at N = 200, H = 3
+Both sides record the loss after every step on all the data, as ``nets.train`` does;
+the MLP's fused loop also computes the gradient norm ``train`` records, the network's
+does not (its ratio is the conservative one).
+Pairs: seed 001's ``MLP`` with ``SGD`` at N = 200, H = 3
 and N = 20,000, H = 50; seed 002's ``Network`` of ``Layer`` objects (tanh hidden layer,
 square error, each layer stepping itself with SGD); the SVM's pull loop of seed 003
 (one point per iteration, objective and accuracy on all the points after each).

@@ -25,7 +25,8 @@ class History:
     ----------
     loss : numpy.ndarray
         ``model.loss(X, y)`` on all the data after each step (seed 001 prints this
-        divided by N every 1000 steps).
+        divided by N every 1000 steps). In full-batch training of a model with
+        ``loss_and_gradients``, it comes from the next step's own forward pass.
     grad_norm : numpy.ndarray
         Euclidean norm of the gradient used at each step, over all parameters.
     snapshots : dict of int to dict of numpy.ndarray
