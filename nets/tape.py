@@ -154,9 +154,6 @@ class Tape:
         output = circuit.function(*leaves)
         return cls(output if isinstance(output, Value) else Value(output), leaves)
 
-    def __len__(self) -> int:
-        return len(self._program)
-
     def _load(self, inputs: Sequence[object]) -> list:
         if len(inputs) != len(self.shapes):
             raise TypeError(f"the tape takes {len(self.shapes)} inputs, got {len(inputs)}")
