@@ -35,7 +35,7 @@ from nets.gates import Gate
 
 def _owner(gate: Gate, attribute: str) -> type | None:
     """Return the class that defines ``attribute`` for ``gate`` (None: the instance)."""
-    if attribute in vars(gate):
+    if attribute in _instance_attributes(gate):
         return None
     return next(k for k in type(gate).__mro__ if attribute in vars(k))
 
@@ -80,13 +80,19 @@ _PAIRS = (("forward", "forward_with_cache"), ("backward", "backward_from_cache")
 
 
 def _own_pair_holds(gate: Gate) -> bool:
-    if vars(gate).keys() & {name for pair in _PAIRS for name in pair}:  # replaced on the instance
-        return all(_owner(gate, c) in (Gate, _owner(gate, p)) for p, c in _PAIRS)
-    holds = _CLASS_PAIR_HOLDS.get(type(gate))
-    if holds is None:
-        holds = all(_owner(gate, c) in (Gate, _owner(gate, p)) for p, c in _PAIRS)
-        _CLASS_PAIR_HOLDS[type(gate)] = holds
-    return holds
+    if any(name in _instance_attributes(gate) for pair in _PAIRS for name in pair):
+        return _pair_holds(gate)  # replaced on the instance: decided for it alone
+    if type(gate) not in _CLASS_PAIR_HOLDS:
+        _CLASS_PAIR_HOLDS[type(gate)] = _pair_holds(gate)
+    return _CLASS_PAIR_HOLDS[type(gate)]
+
+
+def _pair_holds(gate: Gate) -> bool:
+    return all(_owner(gate, c) in (Gate, _owner(gate, p)) for p, c in _PAIRS)
+
+
+def _instance_attributes(gate: Gate) -> dict:
+    return getattr(gate, "__dict__", {})  # a gate with __slots__ has none
 
 
 def _shared(gradient: np.ndarray, inputs: list, results: list) -> bool:

@@ -123,3 +123,13 @@ def test_the_dense_gate_skips_the_gradient_of_its_data_and_keeps_the_others():
     grads = tape.value_and_gradient(W, b, grad_output=np.ones((4, 3)))[1]
     expected = dense.backward(x, W, b, np.ones((4, 3)))
     assert all(same_bits(g, e) for g, e in zip(grads, expected[1:], strict=True))
+
+
+def test_a_backward_replaced_on_one_instance_is_what_that_instance_trains_with():
+    wrong = gates.Tanh()
+    wrong.backward = lambda a, grad_output: 2.0 * grad_output  # a bug on this gate alone
+    forward, backward = cached(wrong)
+    _, cache = forward(np.array(0.5))
+    assert backward(cache, np.array(1.0)) == 2.0
+    _, cache = cached(gates.tanh)[0](np.array(0.5))
+    assert cached(gates.tanh)[1](cache, np.array(1.0)) != 2.0  # the class keeps its own
