@@ -201,6 +201,7 @@ class Network:
             raise ValueError(f"l2 must be >= 0, got {l2}")
         self.layers, self.reduction, self.penalty = layers, reduction, WeightPenalty(l2)
         self.loss_function = LOSSES[loss]()
+        self._kept_head: tuple | None = None  # (y, its loss gate), see _head
         if loss == "cross_entropy" and layers[-1].n == 1:
             self.loss_function = losses.SigmoidCrossEntropy()
 
@@ -227,8 +228,7 @@ class Network:
 
     def loss(self, X: object, y: object) -> float:
         """Return the reduced loss of the batch plus the weight penalty."""
-        data = Loss(self.loss_function, y, self.reduction).forward(self.forward(X))
-        return self._penalized(data)
+        return self._penalized(self._head(y).forward(self.forward(X)))
 
     def _penalized(self, data: np.ndarray) -> float:
         if not self.penalty.l2:  # as the circuit, which has no penalty gates then
@@ -239,8 +239,7 @@ class Network:
         """Backpropagate the loss of the last forward pass; return the input's gradient."""
         if not hasattr(self, "output"):
             raise RuntimeError("call forward before backward")
-        head = Loss(self.loss_function, y, self.reduction)
-        return self._backpropagate(head.backward(self.output, 1.0))
+        return self._backpropagate(self._head(y).backward(self.output, 1.0))
 
     def loss_and_gradients(self, X: object, y: object) -> tuple[float, dict[str, np.ndarray]]:
         """Return :meth:`loss` and :meth:`gradients` from one forward pass."""
@@ -251,16 +250,9 @@ class Network:
 
     def _head(self, y: object) -> Loss:
         """Return the loss gate of targets ``y`` (kept while ``y`` is the same object)."""
-        kept = getattr(self, "_kept_head", None)
-        if (
-            kept is None
-            or kept[0] is not y
-            or (kept[1].function, kept[1].reduction)
-            != (
-                self.loss_function,
-                self.reduction,
-            )
-        ):
+        kept = self._kept_head
+        wanted = (self.loss_function, self.reduction)
+        if kept is None or kept[0] is not y or (kept[1].function, kept[1].reduction) != wanted:
             kept = self._kept_head = (y, Loss(self.loss_function, y, self.reduction))
         return kept[1]
 
