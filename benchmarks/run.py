@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import accuracy, jax_peer
+from benchmarks import accuracy, allocator, jax_peer
 from benchmarks.cases import hard_correct_cases, network, relu_networks, with_wrong_entry
 from benchmarks.peers import checkers, torch
 from gradcheck.report.writer import Report, new_figure, table, write
@@ -53,6 +53,9 @@ def machine() -> dict:
         "cores": __import__("os").cpu_count(),
         "blas": blas,
         "threads": "one BLAS thread (threadpoolctl), torch.set_num_threads(1)",
+        "allocator": "glibc's mmap threshold raised once before anything is timed "
+        "(`benchmarks/allocator.py`), so that no checker pays page faults on its "
+        "temporaries that another does not",
         **{p: _version(p) for p in ("gradcheck", "numpy", "scipy", "torch", "numdifftools")},
     }
 
@@ -196,7 +199,7 @@ def report(quick: bool) -> Report:
         f"Machine: {info['cores']} cores, {info['machine']}, Python {info['python']}; "
         f"numpy {info['numpy']}, scipy {info['scipy']}, torch {info['torch']}, "
         f"numdifftools {info['numdifftools']}; BLAS: {', '.join(info['blas'])}; "
-        f"{info['threads']}." + torch_line,
+        f"{info['threads']}; {info['allocator']}." + torch_line,
         "Peers at their documented defaults: `torch.autograd.gradcheck` (eps 1e-6, "
         "atol 1e-5, rtol 1e-3; 'tight': atol 1e-10, rtol 1e-7), full and `fast_mode`; "
         "`scipy.optimize.check_grad` (forward differences at sqrt(eps); it returns a "
@@ -324,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="a run under two minutes")
     parser.add_argument("--out", type=Path, default=Path("reports"), help="parent folder")
     options = parser.parse_args(argv)
+    allocator.settle()
     with threadpool_limits(1), np.errstate(all="ignore"):  # the peers' own warnings
         built = report(options.quick)
     print(write(built, options.out), ":", built.summary)

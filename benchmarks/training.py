@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import allocator
 from nets import MLP, data, train
 from nets.network import Layer, Network
 from nets.optimizers import SGD
@@ -186,6 +187,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", type=Path)
     arguments = parser.parse_args()
+    allocator.settle()
     found = run(arguments.quick)
     for name, row in found.items():
         us = row["us_per_step"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 import numpy as np
 
@@ -37,6 +37,8 @@ class Phi:
         self._work = [x.copy() for x in self._inputs]
         self._flat = [w.reshape(-1) for w in self._work]
         self._cotangent = np.asarray(cotangent, dtype=NUMERIC_DTYPE)
+        #: A scalar output's phi is one product: ``vdot``'s call costs more than it.
+        self._weight = float(self._cotangent.flat[0]) if self._cotangent.size == 1 else None
         self.calls = 0
         #: Calls by phase: the innermost :meth:`phase` unless a :meth:`stage` is on.
         self.by_phase: Counter[str] = Counter()
@@ -89,6 +91,47 @@ class Phi:
         finally:
             flat[index] = old
 
+    def pairs(
+        self, which: int, indices: np.ndarray, steps: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return phi at each element moved by ``+step`` and by ``-step``, and the widths.
+
+        :meth:`at_element` twice per element, in one loop whose bookkeeping is done
+        once, so a check of many elements pays little beyond its forward calls. The
+        width is the two steps actually taken, ``((x + h) - x) - ((x - h) - x)``, the
+        same bits as :meth:`at_element`'s.
+        """
+        flat = self._flat[which]
+        old = flat[indices]
+        up, down = old + steps, old - steps
+        plus, minus = np.empty(len(indices)), np.empty(len(indices))
+        value, done = self._value, 0
+        try:
+            with self._silenced():
+                for k, (index, high, low, base) in enumerate(
+                    zip(indices.tolist(), up.tolist(), down.tolist(), old.tolist(), strict=True)
+                ):
+                    flat[index] = high
+                    plus[k] = value()
+                    done += 1
+                    if flat[index] != high:
+                        self._mutated(f"element {index} of input {which}", high, flat[index])
+                    flat[index] = low
+                    minus[k] = value()
+                    done += 1
+                    if flat[index] != low:
+                        self._mutated(f"element {index} of input {which}", low, flat[index])
+                    flat[index] = base
+        finally:
+            flat[indices] = old
+            self.calls += done
+            self.by_phase[self._stage or self._phase] += done
+        return plus, minus, (up - old) - (down - old)
+
+    def _silenced(self) -> AbstractContextManager[object]:
+        """Floating-point warnings off, unless :meth:`quiet` already turned them off."""
+        return nullcontext() if self._quiet else np.errstate(all="ignore")
+
     def along(self, direction: Sequence[np.ndarray], step: float) -> tuple[float, float]:
         """Return phi at ``x + step * direction`` (and ``step``)."""
         for work, base, d in zip(self._work, self._inputs, direction, strict=True):
@@ -135,9 +178,7 @@ class Phi:
     def _evaluate(self) -> float:
         self.calls += 1
         self.by_phase[self._stage or self._phase] += 1
-        if self._quiet:
-            return self._value()
-        with np.errstate(all="ignore"):
+        with self._silenced():
             return self._value()
 
     def _value(self) -> float:
@@ -154,7 +195,10 @@ class Phi:
                 f"{self._cotangent.shape} at the given inputs: the output shape must "
                 "not depend on the input values"
             )
-        value = float(np.vdot(self._cotangent, output))
+        if self._weight is None:
+            value = float(np.vdot(self._cotangent, output))
+        else:
+            value = self._weight * output.item()
         return value if value - value == 0.0 else float("nan")  # finite
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from gradcheck.defaults import REPORT_TOP
 from gradcheck.result import CheckResult, Finding, Location, Status, Verdict
 from gradcheck.verdict.diagnose import diagnose, unverified_hint
-from gradcheck.verdict.outcome import Outcome
+from gradcheck.verdict.outcome import CheapPasses, Outcome
 from gradcheck.verdict.plan import CheckPlan
 
 #: A joint verdict's name lists this many of its elements.
@@ -42,6 +42,37 @@ def _location(context: Context, which: int, index: int) -> Location:
         index, coordinate = divmod(index, size)
         position.append(coordinate)
     return Location(which, context.names[which], tuple(reversed(position)))
+
+
+#: Where a finding stands in the order of a check: (0, position) for a direction or a
+#: joint verdict, (1, input, flat index) for an element.
+Order = tuple[int, ...]
+
+
+def _ranked(
+    context: Context, passes: CheapPasses, values: np.ndarray, count: int
+) -> list[tuple[Order, Finding]]:
+    """Return the ``count`` passes of largest ``values`` (first of equals first), as findings.
+
+    The result needs only these of the many cheap passes: a pass not among them
+    neither sets an extreme nor is among the closest to their tolerance.
+    """
+    found = []
+    for k in np.argsort(-values, kind="stable")[:count].tolist():
+        which, index = int(passes.which[k]), int(passes.index[k])
+        location = _location(context, which, index)
+        found.append(((1, which, index), Finding(str(location), location, passes.verdict(k))))
+    return found
+
+
+def _with(
+    findings: list[Finding], orders: list[Order], extra: list[tuple[Order, Finding]]
+) -> list[Finding]:
+    """Return ``findings`` with the ``extra`` ones in their places in the check's order."""
+    if not extra:
+        return findings
+    merged = sorted([*zip(orders, findings, strict=True), *extra], key=lambda pair: pair[0])
+    return [finding for _, finding in merged]
 
 
 def _by_margin(findings: Sequence[Finding]) -> list[Finding]:
@@ -136,29 +167,44 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
                 ),
             )
         )
+    orders: list[Order] = [(0, k) for k in range(len(findings))]
     numeric = [np.full(shape, np.nan) for shape in context.plan.shapes]
     tolerances = [np.full(shape, np.nan) for shape in context.plan.shapes]
     for which, index, verdict in outcome.elements:
         location = _location(context, which, index)
         findings.append(Finding(str(location), location, verdict))
+        orders.append((1, which, index))
         numeric[which].flat[index] = verdict.numeric
         tolerances[which].flat[index] = verdict.tolerance
+    passes = outcome.passes
+    for which in range(len(numeric)):
+        mine = passes.which == which
+        numeric[which].flat[passes.index[mine]] = passes.numeric[mine]
+        tolerances[which].flat[passes.index[mine]] = passes.tolerance[mine]
     mismatches = _by_margin([f for f in findings if f.status is Status.FAIL])
     unverified = [f for f in findings if f.status is Status.UNVERIFIED]
-    passes = _by_margin([f for f in findings if f.status is Status.PASS])
+    closest = _with(findings, orders, _ranked(context, passes, passes.margin, REPORT_TOP))
+    passed = _by_margin([f for f in closest if f.status is Status.PASS])
     status = Status.FAIL if mismatches else Status.UNVERIFIED if unverified else Status.PASS
-    max_abs, max_abs_at = _extreme(findings, "error")
-    max_rel, max_rel_at = _extreme(findings, "relative_error")
-    sensitivity, sensitivity_at = _sensitivity(findings, outcome)
+    max_abs, max_abs_at = _extreme(
+        _with(findings, orders, _ranked(context, passes, passes.error, 1)), "error"
+    )
+    relative = np.where(passes.numeric == 0.0, 0.0, passes.relative_error)
+    max_rel, max_rel_at = _extreme(
+        _with(findings, orders, _ranked(context, passes, relative, 1)), "relative_error"
+    )
+    sensitivity, sensitivity_at = _sensitivity(
+        _with(findings, orders, _ranked(context, passes, passes.sensitivity, 1)), outcome
+    )
     return CheckResult(
         status=status,
         mode=mode,
         names=context.names,
-        checked=sum(f.location is not None for f in findings),
+        checked=len(outcome.elements) + len(passes),
         directions=len(outcome.directions),
         mismatches=tuple(mismatches),
         unverified=tuple(unverified),
-        worst=tuple([*mismatches, *unverified, *passes][:REPORT_TOP]),
+        worst=tuple([*mismatches, *unverified, *passed][:REPORT_TOP]),
         at_kinks=tuple(f.location for f in findings if f.verdict.kink and f.location),
         max_abs_error=max_abs,
         max_abs_error_at=max_abs_at,

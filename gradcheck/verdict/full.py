@@ -9,7 +9,7 @@ import numpy as np
 from gradcheck.numeric.differences import centrals
 from gradcheck.result import Status, Verdict
 from gradcheck.verdict.judge import SEVERAL_KINKS, smooth_passes
-from gradcheck.verdict.outcome import Outcome
+from gradcheck.verdict.outcome import CheapPasses, Outcome
 from gradcheck.verdict.plan import CheckPlan
 from gradcheck.verdict.probe import Judge
 
@@ -65,45 +65,30 @@ def cheap_pass(
     steps: np.ndarray,
     analytic: np.ndarray,
     magnitude: np.ndarray,
-) -> dict[int, Verdict]:
+) -> CheapPasses:
     """Run the cheap pass on many elements of one input; return those that pass.
 
     The same central differences and screen as :meth:`Judge.verdict`'s first step, the
-    evaluations in one tight loop and the verdicts computed at once: a correct
-    check pays little more than its 2n forward calls. An element phi is flat at
-    with analytic 0 is left out (:meth:`Judge.verdict` confirms the zero further out).
+    evaluations in one tight loop (:meth:`Phi.pairs`) and the verdicts computed at
+    once, kept as arrays: a correct check pays little more than its 2n forward calls.
+    An element phi is flat at with analytic 0 is left out (:meth:`Judge.verdict`
+    confirms the zero further out).
     """
-    at = judge.phi.at_element
-    count = len(indices)
-    plus, minus, up, down = (np.empty(count) for _ in range(4))
     with judge.phi.phase("cheap pass"):
-        for k, (index, step) in enumerate(zip(indices.tolist(), steps.tolist(), strict=True)):
-            plus[k], up[k] = at(which, index, step)
-            minus[k], down[k] = at(which, index, -step)
-    value, error = centrals(plus, minus, up - down, judge.noise)
+        plus, minus, width = judge.phi.pairs(which, indices, steps)
+    value, error = centrals(plus, minus, width, judge.noise)
     screen = judge.screen_tolerance
     passed, allowed, scale = smooth_passes(analytic, value, error, screen, magnitude)
     passed &= ~((analytic == 0.0) & (plus == judge.base) & (minus == judge.base))
     kept = np.flatnonzero(passed)
-    return {
-        index: Verdict(
-            status=Status.PASS,
-            analytic=a,
-            numeric=v,
-            tolerance=t,
-            low=v,
-            high=v,
-            scale=m,
-        )
-        for index, a, v, t, m in zip(
-            indices[kept].tolist(),
-            analytic[kept].tolist(),
-            value[kept].tolist(),
-            allowed[kept].tolist(),
-            scale[kept].tolist(),
-            strict=True,
-        )
-    }
+    return CheapPasses(
+        which=np.full(len(kept), which),
+        index=indices[kept],
+        analytic=analytic[kept],
+        numeric=value[kept],
+        tolerance=allowed[kept],
+        scale=scale[kept],
+    )
 
 
 class Full:
@@ -113,7 +98,7 @@ class Full:
 
     def run(self, judge: Judge, plan: CheckPlan, rng: np.random.Generator) -> Outcome:
         """Judge every element, in input order then flat order."""
-        elements = []
+        elements, passes = [], []
         for which, gradient in enumerate(plan.gradients):
             analytic = np.ravel(gradient)
             candidates = np.flatnonzero(~np.ravel(plan.on_kink[which]))
@@ -125,8 +110,11 @@ class Full:
                 analytic[candidates],
                 np.maximum(np.abs(analytic[candidates]), plan.typical[which]),
             )
+            rest = np.ones(gradient.size, dtype=bool)
+            rest[passed.index] = False
             elements += [
-                (which, index, passed.get(index) or check_element(judge, plan, which, index))
-                for index in range(gradient.size)
+                (which, index, check_element(judge, plan, which, index))
+                for index in np.flatnonzero(rest).tolist()
             ]
-        return Outcome(elements=elements)
+            passes.append(passed)
+        return Outcome(elements=elements, passes=CheapPasses.join(passes))

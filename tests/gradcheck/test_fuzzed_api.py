@@ -123,6 +123,17 @@ def test_a_forward_mutating_its_input_only_at_perturbed_points_is_a_contract_err
     assert np.array_equal(x, [1.0, 2.0])
 
 
+def test_a_forward_rounding_the_perturbed_element_in_place_is_named_and_undone():
+    def forward(x):
+        np.round(x, 3, out=x)  # a no-op at the given point, not at x + h
+        return np.sum(x**2)
+
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(ForwardContractError, match="element 0 of input 0"):
+        gradcheck.check(forward, lambda x, g: 2 * x * g, x, mode="full")
+    assert np.array_equal(x, [1.0, 2.0, 3.0])
+
+
 # --- compare_optima and flatten -------------------------------------------------------
 
 
