@@ -269,7 +269,17 @@ def banded_direction(
     norm = band_norm(max(count, 1))
     direction = []
     for s, mask in zip(scales, masks, strict=True):
-        signs = rng.choice((-1.0, 1.0), size=s.shape)
-        magnitudes = 1.0 + rng.random(s.shape)
-        direction.append(np.where(mask, s * signs * magnitudes / norm, 0.0))
+        # One uniform draw u in [-1, 1) per element: the sign of u and 1 + |u|, uniform
+        # in [1, 2] and independent of that sign, are the component's sign and size.
+        u = rng.random(s.shape)
+        u *= 2.0
+        u -= 1.0
+        component = np.abs(u)
+        component += 1.0
+        np.copysign(component, u, out=component)
+        component *= s
+        component /= norm
+        if support is not None:
+            component[~mask] = 0.0
+        direction.append(component)
     return direction

@@ -216,7 +216,7 @@ def assemble(context: Context, mode: str, outcome: Outcome) -> CheckResult:
         backward_calls=context.backward_calls,
         calls_by_phase=dict(context.calls_by_phase),
         miss_probability=outcome.miss_probability,
-        analytic=tuple(g.copy() for g in context.plan.gradients),
+        analytic=tuple(context.plan.gradients),  # validated float64 copies, ours alone
         numeric=tuple(numeric),
         tolerances=tuple(tolerances),
         hint=_hint(context, mismatches, unverified, numeric),

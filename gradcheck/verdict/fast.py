@@ -64,13 +64,7 @@ def probe_along(judge: Judge, plan: CheckPlan, direction: Sequence[np.ndarray]) 
     direction.
     """
     analytic = sum(float(np.vdot(g, d)) for g, d in zip(plan.gradients, direction, strict=True))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cap = float(
-            min(
-                np.min(np.where(d != 0.0, dist / np.abs(d), np.inf), initial=np.inf)
-                for d, dist in zip(direction, plan.distances, strict=True)
-            )
-        )
+    cap = _reach(direction, plan.distances) if plan.declares_kinks else np.inf
 
     def evaluate(t: float) -> tuple[float, float]:
         return judge.phi.along(direction, t)
@@ -92,6 +86,17 @@ def probe_along(judge: Judge, plan: CheckPlan, direction: Sequence[np.ndarray]) 
         magnitude=magnitude,
         scale=1.0,
     )
+
+
+def _reach(direction: Sequence[np.ndarray], distances: Sequence[np.ndarray]) -> float:
+    """Return the step along ``direction`` at which the first declared kink is met."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(
+            min(
+                np.min(np.where(d != 0.0, dist / np.abs(d), np.inf), initial=np.inf)
+                for d, dist in zip(direction, distances, strict=True)
+            )
+        )
 
 
 def screen_step(noise: float, magnitude: float) -> float:

@@ -107,6 +107,11 @@ class CheckPlan:
         """The analytic gradient's rounding noise, per element (measured once)."""
         return list(self.measure_analytic_noise())
 
+    @cached_property
+    def declares_kinks(self) -> bool:
+        """Whether any element has a declared kink at a finite distance."""
+        return any(bool(np.isfinite(d).any()) for d in self.distances)
+
     @property
     def count(self) -> int:
         """Total number of elements."""
