@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import gradcheck
+from gradcheck import Status
 from tests.gradcheck.networks import mlp, with_wrong_entry
 
 WRONG = (0, (3, 17))  # W1[3, 17]
@@ -119,6 +120,49 @@ def test_fast_mode_with_elements_on_declared_kinks():
     assert at_kinks <= zeros
     # A zero whose random grad_output is tiny shows no visible kink: judged smooth.
     assert len(at_kinks) >= 0.99 * len(zeros)
+
+
+NEAR_KINKS = np.array([0.0, 1e-12, -1e-12, 1e-9, -1e-9, 1e-6, -1e-6, 1e-3, -1e-3, 1.5, -2.0])
+
+
+def test_fast_mode_judges_elements_near_declared_kinks_alone_and_passes_them():
+    def kinks(x):
+        return (np.abs(x),)
+
+    result = gradcheck.compare(
+        lambda x: np.maximum(x, 0.0),
+        lambda x, g: (g * (x > 0),),
+        NEAR_KINKS,
+        mode="fast",
+        kink_distance=kinks,
+    )
+    assert result.status is Status.PASS, str(result)
+    assert result.checked == 9 and result.directions >= 1  # 1.5 and -2.0 by direction
+    wrong = gradcheck.compare(
+        lambda x: np.maximum(x, 0.0),
+        lambda x, g: (g * (x > -1e-6),),
+        NEAR_KINKS,
+        mode="fast",
+        kink_distance=kinks,
+    )
+    assert [str(f.where) for f in wrong.mismatches] == ["x[4]"]  # slope 1 at -1e-9
+
+
+def test_a_direction_whose_steps_cross_declared_kinks_is_unverified_not_failed(monkeypatch):
+    from gradcheck.verdict import fast
+
+    # Without judging the near elements alone, every direction's steps are capped
+    # below 1e-12: the ladder reads one-sided slopes across the other kinks.
+    monkeypatch.setattr(fast, "alone_elements", lambda plan: plan.flat(plan.on_kink))
+    result = gradcheck.compare(
+        lambda x: np.maximum(x, 0.0),
+        lambda x, g: (g * (x > 0),),
+        NEAR_KINKS,
+        mode="fast",
+        kink_distance=lambda x: (np.abs(x),),
+    )
+    assert result.status is Status.UNVERIFIED, str(result)
+    assert "cross declared kinks" in result.unverified[0].verdict.reason
 
 
 def test_banded_directions_move_every_element_by_a_bounded_amount():
