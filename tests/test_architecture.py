@@ -21,7 +21,7 @@ LAYERS = [
     {"report.figures"},
     {"protocols", "result"},
     {"contract", "contract.inputs", "contract.calls", "numeric", "numeric.phi"},
-    {"numeric.noise", "numeric.differences"},
+    {"numeric.noise", "numeric.differences", "numeric.quantum"},
     {"verdict", "verdict.judge", "verdict.plan"},
     {"verdict.probe"},
     {"verdict.outcome", "verdict.full", "verdict.fast", "verdict.diagnose", "verdict.joint"},

@@ -34,6 +34,7 @@ from gradcheck.numeric.differences import (
 )
 from gradcheck.numeric.noise import Noise, measure, noise_on
 from gradcheck.numeric.phi import Phi
+from gradcheck.numeric.quantum import Recorder
 from gradcheck.result import Status, Verdict
 from gradcheck.verdict.judge import Tolerance, judge
 
@@ -138,10 +139,23 @@ class Judge:
         the probe unverified. Each ladder costs ``2 * LADDER_RUNGS`` calls.
         """
         raised = self.phi.raised
+        evaluate = Recorder(evaluate)
         with self.phi.phase("ladder"):  # what is not the cheap pass or noise
             verdict = self._verdict(
                 evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size
             )
+            quantum = evaluate.quantum(self.base)
+            granularity = QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base))
+            if verdict.status is Status.FAIL and self.noise.sigma < quantum <= granularity:
+                # Plateaus: phi moves in quanta coarser than the noise measured (a tiny
+                # sigmoid as (1 + tanh) / 2; no coarser than a few roundings of terms of
+                # size 1, or it is a flat piece), its finest steps read quanta as slopes.
+                # The probe again with that quantum for noise (steps already taken are
+                # not evaluated again).
+                verdict = self._verdict(
+                    evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size,
+                    quantum,
+                )  # fmt: skip
         scale = step / BASE_STEP if scale is None else scale
         if verdict.status is Status.FAIL and 0.0 < size < TINY * scale:
             # A tiny element: steps of its scale see the function from afar, and miss a
@@ -270,9 +284,9 @@ class Judge:
         magnitude: float,
         scale: float | None,
         size: float,
+        quantum: float = 0.0,
     ) -> Verdict:
         scale = step / BASE_STEP if scale is None else scale
-        quantum = 0.0
         if cheap:
             with self.phi.phase("cheap pass"):
                 estimate = screened_estimate = central(evaluate, step, self.noise, self.base)
@@ -286,7 +300,7 @@ class Judge:
                 if 0.0 < moved <= QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base)):
                     # A few roundings of terms of size 1 or more (a saturated sigmoid's
                     # 1 + tanh): phi moves in quanta, not flat where the analytic is not 0.
-                    quantum = moved
+                    quantum = max(quantum, moved)
         if not self._measured:
             self._measured = True
             with self.phi.phase("noise"):

@@ -245,4 +245,34 @@ def test_a_saturated_lstm_whose_sigmoid_moves_in_quanta_is_not_failed():
     result = gradcheck.compare(*pair, *inputs)
     assert result.status is gradcheck.Status.UNVERIFIED and not result.mismatches
     biases = [f for f in result.unverified if str(f.location).startswith("b[")]
-    assert biases and all("zero slope" in f.verdict.reason for f in biases)
+    reasons = ("zero slope", "rounding noise")  # read flat, or in quanta: either way unresolved
+    assert biases and all(any(r in f.verdict.reason for r in reasons) for f in biases)
+
+
+def test_a_lstm_whose_quantized_phi_plateaus_off_its_base_is_not_failed():
+    """Found by Hypothesis (the verification report's LSTM, 2026-12-03): gates at -26.5,
+    sigmoid 3e-12 in quanta of 1e-16. At the finest steps phi returns one quantum above
+    phi(0) on one side and phi(0) on the other, and then the same value on both sides:
+    a zero slope of tiny error, failed against the analytic 1e-11. The plateau is
+    phi's quantum; with it for noise, nothing is failed."""
+    pair = PAIRS["lstm_step"]
+    inputs = (
+        np.array([[0.0]]), np.array([[-8.0, 3.0]]), np.zeros((1, 2)), np.zeros((1, 8)),
+        np.full((2, 8), 5.5), np.ones(8),
+    )  # fmt: skip
+    result = gradcheck.compare(*pair, *inputs, seed=0)
+    assert not result.mismatches, str(result)
+    assert "prev_h[0, 0]" in {str(f.location) for f in result.unverified}
+    # The next one Hypothesis found: plateaus only in the finer ladders; resolved there.
+    inputs = (
+        np.array([[0.0]]), np.array([[-9.5, 5.125]]), np.zeros((1, 2)), np.zeros((1, 8)),
+        np.full((2, 8), 6.25), np.full(8, 3.0),
+    )  # fmt: skip
+    assert gradcheck.compare(*pair, *inputs, seed=0).status is gradcheck.Status.PASS
+
+    def doubled(*arguments):  # prev_h's gradient twice what it is: caught all the same
+        gradients = list(pair.backward(*arguments))
+        gradients[1] = 2.0 * gradients[1]
+        return tuple(gradients)
+
+    assert gradcheck.compare(pair.forward, doubled, *inputs, seed=0).status is gradcheck.Status.FAIL
