@@ -271,15 +271,9 @@ def banded_direction(
     for s, mask in zip(scales, masks, strict=True):
         # One uniform draw u in [-1, 1) per element: the sign of u and 1 + |u|, uniform
         # in [1, 2] and independent of that sign, are the component's sign and size.
-        u = rng.random(s.shape)
-        u *= 2.0
-        u -= 1.0
-        component = np.abs(u)
-        component += 1.0
-        np.copysign(component, u, out=component)
-        component *= s
-        component /= norm
+        u = 2.0 * rng.random(s.shape) - 1.0
+        component = np.copysign(1.0 + np.abs(u), u) * (s / norm)
         if support is not None:
-            component[~mask] = 0.0
-        direction.append(component)
+            component = np.where(mask, component, 0.0)
+        direction.append(np.asarray(component))
     return direction

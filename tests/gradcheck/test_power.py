@@ -212,3 +212,13 @@ def test_the_vectorised_cheap_pass_gives_the_element_wise_verdicts(monkeypatch):
     summarised += ("sensitivity", "sensitivity_at", "checked", "worst")
     for name in summarised:
         assert getattr(together, name) == getattr(alone, name), name
+
+
+def test_fast_mode_checks_a_zero_dimensional_input():
+    right = gradcheck.compare(
+        lambda x: x**3, lambda x, g: (3 * x**2 * g,), np.array(0.5), mode="fast"
+    )
+    wrong = gradcheck.compare(
+        lambda x: x**3, lambda x, g: (2 * x**2 * g,), np.array(0.5), mode="fast"
+    )
+    assert right.status is Status.PASS and wrong.status is Status.FAIL
