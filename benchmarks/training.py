@@ -2,6 +2,9 @@
 
     python benchmarks/training.py [--quick] [--out DIR]
 
+With ``--out``, writes ``DIR/training-speed/`` (README.md, numbers.json) with the
+report writer of the other reports.
+
 Each pair runs from the same data and initial weights, in one process, on one BLAS
 thread, interleaved, and reports the median time per step of each and their ratio.
 Both sides record the loss after every step on all the data, as ``nets.train`` does;
@@ -16,7 +19,6 @@ square error, each layer stepping itself with SGD); the SVM's pull loop of seed 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import allocator
+from gradcheck.report.writer import Report, table, write
 from nets import MLP, data, train
 from nets.network import Layer, Network
 from nets.optimizers import SGD
@@ -182,10 +185,35 @@ def run(quick: bool) -> dict:
         return {name: measure(pair, steps, repeats) for name, (pair, steps) in cases.items()}
 
 
+def report(found: dict, quick: bool) -> Report:
+    """The ratios as a report: one row per pair."""
+    out = Report("training-speed", "nets' training loops against fused numpy loops")
+    out.summary = ", ".join(f"{name} {row['ratio']:.2f}x" for name, row in found.items())
+    rows = [
+        [
+            name,
+            f"{row['us_per_step']['nets']:.1f}",
+            f"{row['us_per_step']['fused']:.1f}",
+            f"{row['ratio']:.2f}",
+            "below rounding" if row["loss_agreement"] < 1e-12 else f"{row['loss_agreement']:.1e}",
+        ]
+        for name, row in found.items()
+    ]
+    out.add(
+        f"`python benchmarks/training.py{' --quick' if quick else ''}`: median microseconds "
+        "per step over interleaved repeats, one process, one BLAS thread, glibc's mmap "
+        "threshold settled first (`benchmarks/allocator.py`). The ratio is the headline; "
+        "absolute times are this machine's.",
+        table(["pair", "nets (us)", "fused (us)", "ratio", "losses differ by"], rows),
+    )
+    out.numbers = found
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, help="parent folder of training-speed/")
     arguments = parser.parse_args()
     allocator.settle()
     found = run(arguments.quick)
@@ -196,8 +224,7 @@ def main() -> None:
             f"ratio {row['ratio']:5.2f}  losses agree to {row['loss_agreement']:.1e}"
         )
     if arguments.out:
-        arguments.out.mkdir(parents=True, exist_ok=True)
-        (arguments.out / "training.json").write_text(json.dumps(found, indent=2))
+        print(write(report(found, arguments.quick), arguments.out))
 
 
 if __name__ == "__main__":
