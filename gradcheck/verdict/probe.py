@@ -144,9 +144,9 @@ class Judge:
             verdict = self._verdict(
                 evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size
             )
-            quantum = evaluate.quantum(self.base)
             granularity = QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base))
-            if verdict.status is Status.FAIL and self.noise.sigma < quantum <= granularity:
+            quantum = evaluate.quantum(self.base) if verdict.status is Status.FAIL else 0.0
+            if self.noise.sigma < quantum <= granularity:
                 # Plateaus: phi moves in quanta coarser than the noise measured (a tiny
                 # sigmoid as (1 + tanh) / 2; no coarser than a few roundings of terms of
                 # size 1, or it is a flat piece), its finest steps read quanta as slopes.
