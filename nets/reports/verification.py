@@ -120,6 +120,7 @@ def report(examples: int = EXAMPLES) -> Report:
     bugs.append(planted_gate_record(examples))
     bugs += cs231n_records(examples)
     counts = {s: sum(c["status"] == s for c in checks) for s in ("pass", "unverified", "fail")}
+    unverified_examples = sum(c["unverified_examples"] for c in checks)
     caught = sum(b["status"] == "fail" for b in bugs)
     fixed = sum(b.get("fix_status") == "pass" for b in bugs)
     published = sum("fix" in b for b in bugs)
@@ -127,8 +128,9 @@ def report(examples: int = EXAMPLES) -> Report:
     out.summary = (
         f"{len(checks)} differentiables checked on {examples} Hypothesis examples each: "
         f"{counts['pass']} passed, {counts['unverified']} unverified, {counts['fail']} "
-        f"failed; the seeds' published bugs and the CS231n style's planted ones: {caught} of "
-        f"{len(bugs)} caught, {fixed} of "
+        f"failed ({unverified_examples} of {sum(c['checks'] for c in checks)} examples "
+        "could not be verified and proved nothing either way); the seeds' published bugs "
+        f"and the CS231n style's planted ones: {caught} of {len(bugs)} caught, {fixed} of "
         f"{published} fixes verified."
     )
     out.add(
