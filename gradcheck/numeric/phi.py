@@ -264,16 +264,18 @@ def banded_direction(
     support : sequence of numpy.ndarray of bool, optional
         Masks of the elements the direction may move (all by default).
     """
-    masks = [np.ones(s.shape, dtype=bool) for s in scales] if support is None else support
-    count = sum(int(np.count_nonzero(m)) for m in masks)
+    if support is None:
+        count = sum(s.size for s in scales)
+    else:
+        count = sum(int(np.count_nonzero(m)) for m in support)
     norm = band_norm(max(count, 1))
     direction = []
-    for s, mask in zip(scales, masks, strict=True):
+    for k, s in enumerate(scales):
         # One uniform draw u in [-1, 1) per element: the sign of u and 1 + |u|, uniform
         # in [1, 2] and independent of that sign, are the component's sign and size.
         u = 2.0 * rng.random(s.shape) - 1.0
         component = np.copysign(1.0 + np.abs(u), u) * (s / norm)
         if support is not None:
-            component = np.where(mask, component, 0.0)
+            component = np.where(support[k], component, 0.0)
         direction.append(np.asarray(component))
     return direction
