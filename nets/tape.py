@@ -1,14 +1,15 @@
-"""A circuit recorded once and replayed as a flat list of gate calls.
+"""A circuit recorded once and replayed as straight-line calls of its gates.
 
 A model's circuit has the same gates and wiring at every training step; only the
-parameters change. :class:`Tape` walks the circuit once (:func:`nets.circuit.steps`)
-and keeps, per step, the gate's cached pair and the slots it reads and writes. A
-replay then runs ``forward_with_cache`` down the list and ``backward_from_cache`` back
-up it: numpy calls and list indexing, no Value or Step objects, no graph walk. A gate
+parameters change. :class:`Tape` walks the circuit once (:func:`nets.circuit.steps`),
+keeps per step the gate's cached pair and the slots it reads and writes, and has
+:mod:`nets.replay` write them out as Python functions: ``forward_with_cache`` down the
+steps and ``backward_from_cache`` back up them, numpy calls and local variables, no
+Value or Step objects, no graph walk, no loop (``tape.source`` shows the code). A gate
 whose ``backward_from_cache`` takes ``needed`` (the dense map) is told which inputs are
-data, and skips their gradients. Its
-gradient is the circuit's own, bit for bit: gradients add up at fan-out in the order
-:func:`nets.circuit.backpropagate` adds them (the tests compare the two exactly).
+data, and skips their gradients. Its gradient is the circuit's own, bit for bit:
+gradients add up at fan-out in the order :func:`nets.circuit.backpropagate` adds them
+(the tests compare the two exactly).
 
 A tape holds while the function's wiring does not depend on the values: a Python
 ``if`` on the data, or a number computed outside the gates from an input, makes a
@@ -24,13 +25,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
 
-from nets.circuit import Circuit, Value, accumulate, seed_gradient, steps
+from nets.circuit import Circuit, Value, seed_gradient, steps
 from nets.gates import Gate
+from nets.replay import Instruction, compile_steps
 
 
 def _owner(gate: Gate, attribute: str) -> type | None:
@@ -117,100 +120,106 @@ class Tape:
         The circuit's output.
     leaves : sequence of Value
         Its inputs, in order; every other value no step produced is a constant.
+    title : str
+        Names the replay's source in tracebacks.
+
+    Attributes
+    ----------
+    shapes : tuple of tuple of int
+        The input shapes the recording saw (a replay at other shapes is refused).
+    source : str
+        The replay as Python (:mod:`nets.replay`): print it to see what runs.
     """
 
-    def __init__(self, output: Value, leaves: Sequence[Value]) -> None:
+    def __init__(self, output: Value, leaves: Sequence[Value], title: str = "circuit") -> None:
         slots = {id(leaf): i for i, leaf in enumerate(leaves)}
-        #: Input shapes the recording saw (a replay at other shapes is refused).
+        count = itertools.count(len(leaves))  # the next slot
         self.shapes = tuple(leaf.data.shape for leaf in leaves)
-        self._template: list = [None] * len(leaves)  # constants filled in, the rest None
-        #: Per step: the gate, its cached pair, the slots it reads, the slot it writes.
-        self._program: list[tuple[Gate, Callable, Callable, tuple[int, ...], int]] = []
-        self._receivers: list[tuple[tuple[int, int], ...]] = []
-        constants: set[int] = set()
+        self._title = title
+        self._constants: dict[int, np.ndarray] = {}
+        #: Per step: its name, the gate, the slots it reads, the slot it writes.
+        self._steps: list[tuple[str, Gate, tuple[int, ...], int]] = []
         for step in steps(output):
-            arguments = []
             for parent in step.parents:
                 if id(parent) not in slots:  # read but never produced: a constant
-                    slots[id(parent)] = len(self._template)
-                    constants.add(len(self._template))
-                    self._template.append(parent.data)
-                arguments.append(slots[id(parent)])
-            slots[id(step.output)] = len(self._template)
-            self._template.append(None)
-            forward, backward = cached(step.gate)
-            backward = skipping(backward, tuple(a not in constants for a in arguments))
-            out = slots[id(step.output)]
-            self._program.append((step.gate, forward, backward, tuple(arguments), out))
-            # the arguments whose gradient someone reads (not constants), by position
-            self._receivers.append(
-                tuple((k, a) for k, a in enumerate(arguments) if a not in constants)
-            )
+                    slots[id(parent)] = next(count)
+                    self._constants[slots[id(parent)]] = parent.data
+            arguments = tuple(slots[id(parent)] for parent in step.parents)
+            slots[id(step.output)] = next(count)
+            self._steps.append((step.name, step.gate, arguments, slots[id(step.output)]))
         if id(output) not in slots:  # a constant output: no gate, no leaf
-            slots[id(output)] = len(self._template)
-            self._template.append(output.data)
+            slots[id(output)] = next(count)
+            self._constants[slots[id(output)]] = output.data
         self._output = slots[id(output)]
-        self._values: list | None = None
-        self._caches: list | None = None
+        self._compile()
+        self._last: tuple | None = None  # (inputs, output, caches, values) of forward
+
+    def _compile(self) -> None:
+        """Write the steps out as Python (:mod:`nets.replay`), each gate with its pair."""
+        instructions = []
+        for name, gate, arguments, out in self._steps:
+            data = tuple(a in self._constants for a in arguments)
+            forward, backward = cached(gate)
+            backward = skipping(backward, tuple(not d for d in data))
+            # the arguments whose gradient someone reads (not constants), by position
+            receivers = tuple((k, a) for k, a in enumerate(arguments) if not data[k])
+            instructions.append(
+                Instruction(name, gate, arguments, out, receivers, forward, backward)
+            )
+        self._replay = compile_steps(
+            instructions, len(self.shapes), self._constants, self._output, self._title
+        )
+        self.source: str = self._replay.source
+
+    def __getstate__(self) -> dict:
+        """Pickle the steps, not their compiled replay (made again when unpickled)."""
+        state = self.__dict__.copy()
+        del state["_replay"], state["source"]
+        state["_last"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile()
 
     @classmethod
     def record(cls, circuit: Circuit, *inputs: object) -> Tape:
         """Run ``circuit`` once at ``inputs`` and record its steps."""
         leaves = [Value(x) for x in inputs]
         output = circuit.function(*leaves)
-        return cls(output if isinstance(output, Value) else Value(output), leaves)
+        return cls(output if isinstance(output, Value) else Value(output), leaves, circuit.name)
 
-    def _load(self, inputs: Sequence[object]) -> list:
+    def _load(self, inputs: Sequence[object]) -> list[np.ndarray]:
         if len(inputs) != len(self.shapes):
             raise TypeError(f"the tape takes {len(self.shapes)} inputs, got {len(inputs)}")
-        values = self._template.copy()
+        loaded = []
         for i, (x, shape) in enumerate(zip(inputs, self.shapes, strict=True)):
             x = np.asarray(x, dtype=float)
             if x.shape != shape:
                 raise ValueError(f"input {i} has shape {x.shape}; the tape was recorded at {shape}")
-            values[i] = x
-        return values
+            loaded.append(x)
+        return loaded
 
     def evaluate(self, *inputs: object) -> np.ndarray:
         """Evaluate the circuit at ``inputs`` with the gates' plain forwards (nothing kept)."""
-        values = self._load(inputs)
-        for gate, _, _, arguments, out in self._program:
-            values[out] = np.asarray(gate.forward(*[values[a] for a in arguments]), dtype=float)
-        return values[self._output]
+        return self._replay.evaluate(*self._load(inputs))
 
     def forward(self, *inputs: object) -> np.ndarray:
         """Evaluate the circuit at ``inputs``, keeping what :meth:`backward` needs."""
-        values = self._load(inputs)
-        caches = []
-        for _, forward, _, arguments, out in self._program:
-            output, cache = forward(*[values[a] for a in arguments])
-            values[out] = np.asarray(output, dtype=float)
-            caches.append(cache)
-        self._values, self._caches = values, caches
-        return values[self._output]
+        loaded = self._load(inputs)
+        output, caches, values = self._replay.forward(*loaded)
+        self._last = (loaded, output, caches, values)
+        return output
 
     def backward(self, grad_output: object = None) -> tuple[np.ndarray, ...]:
         """Return the gradient of every input at the last :meth:`forward`'s inputs."""
-        if self._values is None:
+        if self._last is None:
             raise RuntimeError("call forward before backward")
-        values, caches = self._values, self._caches
-        self._values = self._caches = None  # the intermediate arrays are released
-        grads: list = [None] * len(values)
-        grads[self._output] = seed_gradient(values[self._output], grad_output)
-        for k in range(len(self._program) - 1, -1, -1):
-            gate, _, backward, arguments, out = self._program[k]
-            local = backward(caches[k], grads[out])
-            local = local if isinstance(local, tuple | list) else (local,)
-            if len(local) != len(arguments):
-                raise ValueError(
-                    f"gate {gate.name!r} returned {len(local)} gradients for "
-                    f"{len(arguments)} inputs"
-                )
-            for position, a in self._receivers[k]:
-                grads[a] = accumulate(grads[a], local[position], values[a].shape)
-        inputs = values[: len(self.shapes)]
+        inputs, output, caches, values = self._last
+        self._last = None  # the intermediate arrays are released
+        grads = self._replay.backward(caches, values, seed_gradient(output, grad_output))
         results: list[np.ndarray] = []
-        for g, shape in zip(grads, self.shapes, strict=False):
+        for g, shape in zip(grads, self.shapes, strict=True):
             if g is None:
                 g = np.zeros(shape)
             elif _shared(g, inputs, results):

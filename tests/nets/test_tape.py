@@ -10,7 +10,7 @@ import gradcheck
 from gradcheck.strategies import expressions, inputs_for
 from nets import MLP, Perceptron, data, gates, planted, train
 from nets.circuit import Circuit, apply
-from nets.layers import dense
+from nets.layers import Dense, dense
 from nets.network import Layer, Network
 from nets.optimizers import SGD
 from nets.tape import Tape, cached
@@ -118,8 +118,19 @@ def test_a_model_records_once_and_records_again_when_its_data_or_shape_change():
 
 def test_the_dense_gate_skips_the_gradient_of_its_data_and_keeps_the_others():
     x, W, b = np.ones((4, 2)), np.full((2, 3), 0.5), np.zeros(3)
-    tape = Tape.record(Circuit(lambda W, b: apply(dense, x, W, b)), W, b)
-    assert "needed" in str(tape._program[0][2])  # told that x is data
+    told = []
+
+    class Told(Dense):
+        def backward(self, x, W, b, grad_output):
+            return super().backward(x, W, b, grad_output)
+
+        def backward_from_cache(self, cache, grad_output, needed=(True, True, True)):
+            told.append(needed)
+            return super().backward_from_cache(cache, grad_output, needed)
+
+    tape = Tape.record(Circuit(lambda W, b: apply(Told(), x, W, b)), W, b)
+    tape.value_and_gradient(W, b, grad_output=np.ones((4, 3)))
+    assert told == [(False, True, True)]  # told that x is data
     grads = tape.value_and_gradient(W, b, grad_output=np.ones((4, 3)))[1]
     expected = dense.backward(x, W, b, np.ones((4, 3)))
     assert all(same_bits(g, e) for g, e in zip(grads, expected[1:], strict=True))
@@ -133,3 +144,35 @@ def test_a_backward_replaced_on_one_instance_is_what_that_instance_trains_with()
     assert backward(cache, np.array(1.0)) == 2.0
     _, cache = cached(gates.tanh)[0](np.array(0.5))
     assert cached(gates.tanh)[1](cache, np.array(1.0)) != 2.0  # the class keeps its own
+
+
+def test_a_gate_returning_the_wrong_number_of_gradients_is_named():
+    class TwoForOne(gates.Tanh):
+        def backward_from_cache(self, t, grad_output):
+            return grad_output, grad_output
+
+    gate = TwoForOne()
+    for circuit in (Circuit(lambda a: apply(gate, a)), Circuit(lambda a: apply(gate, a) * a)):
+        tape = Tape.record(circuit, np.ones(2))
+        with pytest.raises(ValueError, match=r"gate 'tanh#\d' returned 2 gradients for 1 inputs"):
+            tape.value_and_gradient(np.ones(2))
+    add_one = gates.Add()
+    add_one.backward = lambda a, b, grad_output: (grad_output,)
+    tape = Tape.record(Circuit(lambda a, b: apply(add_one, a, b)), np.ones(2), np.ones(2))
+    with pytest.raises(ValueError, match="returned 1 gradients for 2 inputs"):
+        tape.value_and_gradient(np.ones(2), np.ones(2))
+
+
+def test_a_pickled_tape_replays_the_same_bits_and_its_source_shows_each_gate():
+    import pickle
+
+    X, y = data.moons(30, noise=0.2, seed=0)
+    model = MLP(2, 4, 2, l2=0.01, reduction="sum", seed=0)
+    tape = model.tape(X, y)
+    again = pickle.loads(pickle.dumps(tape))
+    first = tape.value_and_gradient(*model.params.values(), grad_output=np.array(1.0))
+    second = again.value_and_gradient(*model.params.values(), grad_output=np.array(1.0))
+    assert same_bits(first[0], second[0])
+    assert all(same_bits(a, b) for a, b in zip(first[1], second[1], strict=True))
+    assert again.source == tape.source
+    assert "# hidden/tanh#3" in tape.source and "# loss/cross_entropy#5" in tape.source

@@ -1,0 +1,270 @@
+"""A tape's steps as straight-line Python: one call per gate, one local per value.
+
+:class:`nets.tape.Tape` records a circuit's steps once; :func:`compile_steps` writes
+them out as the source of three functions and compiles it, the way ``torch.fx``
+turns a graph into code:
+
+- ``evaluate(v0, v1, ...)``: the gates' plain forwards, down the steps;
+- ``forward(v0, v1, ...)``: their ``forward_with_cache``, returning the output, the
+  caches and the values whose shapes the backward needs;
+- ``backward(caches, values, g)``: their ``backward_from_cache`` back up the steps,
+  from the output's gradient ``g``, returning one gradient per input (None for an
+  input no gate passes one to).
+
+No loop, no list of slots, no Value objects: what runs per step is the gate and the
+additions at fan-out, in the order :func:`nets.circuit.backpropagate` makes them, so
+a replay's gradient is the walk's, bit for bit. A step none of whose inputs needs a
+gradient (all of them data) is not run backward at all.
+
+>>> import numpy as np
+>>> from nets import gates
+>>> def step(name, gate, arguments, out, receivers):
+...     pair = gate.forward_with_cache, gate.backward_from_cache
+...     return Instruction(name, gate, arguments, out, receivers, *pair)
+>>> steps = [step("mul#0", gates.mul, (0, 1), 2, ((0, 0), (1, 1))),
+...          step("add#1", gates.add, (2, 0), 3, ((0, 2), (1, 0)))]
+>>> replay = compile_steps(steps, leaves=2, constants={}, output=3, title="a*b + a")
+>>> print(replay.source.split("def forward")[0].strip())
+def evaluate(v0, v1):
+    v2 = asarray(P0(v0, v1), dtype=float)  # mul#0
+    v3 = asarray(P1(v2, v0), dtype=float)  # add#1
+    return v3
+>>> output, caches, values = replay.forward(np.array(2.0), np.array(3.0))
+>>> [float(g) for g in replay.backward(caches, values, np.array(1.0))]
+[4.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import linecache
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+
+from nets.gates import Gate
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One step of a tape: a gate, the pair it is replayed with, the slots it reads and writes.
+
+    Attributes
+    ----------
+    name : str
+        The step's name (``"hidden/dense#2"``), in the source's comments and messages.
+    gate : Gate
+        Its ``forward`` is what ``evaluate`` calls.
+    arguments : tuple of int
+        The slots the gate reads, in order.
+    out : int
+        The slot it writes.
+    receivers : tuple of (int, int)
+        ``(position, slot)`` of the arguments whose gradient someone reads (not data).
+    forward, backward : callable
+        The ``forward_with_cache`` / ``backward_from_cache`` to replay. Where they are
+        :class:`nets.gates.Gate`'s defaults (the cache is the inputs), the source calls
+        the gate's ``forward`` and ``backward`` on the inputs directly.
+    """
+
+    name: str
+    gate: Gate
+    arguments: tuple[int, ...]
+    out: int
+    receivers: tuple[tuple[int, int], ...]
+    forward: Callable = field(repr=False)
+    backward: Callable = field(repr=False)
+
+    @property
+    def caches_inputs(self) -> bool:
+        """Whether the forward is the default one, whose cache is the inputs."""
+        return getattr(self.forward, "__func__", None) is Gate.forward_with_cache
+
+    @property
+    def backward_of_inputs(self) -> bool:
+        """Whether the backward is the default one: ``gate.backward(*cache, grad)``."""
+        return getattr(self.backward, "__func__", None) is Gate.backward_from_cache
+
+
+def _broadcast(gradient: object, shape: tuple[int, ...]) -> object:
+    """Return a value's first gradient: as it is with the value's shape, else broadcast."""
+    return gradient if np.shape(gradient) == shape else np.zeros(shape) + gradient
+
+
+def _single(local: tuple | list, name: str) -> object:
+    """Return the gradient of a one-input gate that returned it in a tuple or list."""
+    if len(local) != 1:
+        _miscounted(local, 1, name)
+    return local[0]
+
+
+def _miscounted(local: object, inputs: int, name: str) -> None:
+    got = len(local) if isinstance(local, tuple | list) else 1
+    raise ValueError(f"gate {name!r} returned {got} gradients for {inputs} inputs")
+
+
+class _Writer:
+    """Names the slots (``v`` values, ``k`` constants, ``g`` gradients) and collects lines."""
+
+    def __init__(self, constants: Mapping[int, object]) -> None:
+        self.constants = constants
+        self.lines: list[str] = []
+
+    def value(self, slot: int) -> str:
+        return f"k{slot}" if slot in self.constants else f"v{slot}"
+
+    def arguments(self, step: Instruction) -> str:
+        return ", ".join(self.value(a) for a in step.arguments)
+
+    def line(self, text: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + text)
+
+
+def _tuple(names: Sequence[str]) -> str:
+    """Return a tuple display of ``names``: ``()``, ``(a,)``, ``(a, b)``."""
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+
+
+def _comment(name: str) -> str:
+    return "  # " + " ".join(name.split())
+
+
+def _write_evaluate(w: _Writer, steps: Sequence[Instruction], leaves: str, output: int) -> None:
+    w.line(f"def evaluate({leaves}):", 0)
+    for k, step in enumerate(steps):
+        call = f"P{k}({w.arguments(step)})"
+        w.line(f"v{step.out} = asarray({call}, dtype=float){_comment(step.name)}")
+    w.line(f"return {w.value(output)}")
+
+
+def _write_forward(
+    w: _Writer, steps: Sequence[Instruction], leaves: str, output: int, kept: list[str]
+) -> None:
+    w.line(f"def forward({leaves}):", 0)
+    for k, step in enumerate(steps):
+        if step.caches_inputs:  # the cache would be the inputs: the backward reads them
+            call = f"P{k}({w.arguments(step)})"
+            w.line(f"v{step.out} = asarray({call}, dtype=float){_comment(step.name)}")
+            continue
+        w.line(f"v{step.out}, c{k} = F{k}({w.arguments(step)}){_comment(step.name)}")
+        w.line(f"v{step.out} = asarray(v{step.out}, dtype=float)")
+    caches = _tuple(_caches(steps))
+    w.line(f"return {w.value(output)}, {caches}, {_tuple(kept)}")
+
+
+def _caches(steps: Sequence[Instruction]) -> list[str]:
+    return [f"c{k}" for k, step in enumerate(steps) if not step.caches_inputs]
+
+
+def _backward_call(w: _Writer, k: int, step: Instruction) -> str:
+    gradient = f"g{step.out}"
+    if step.caches_inputs and step.backward_of_inputs:
+        return f"Q{k}({w.arguments(step)}, {gradient})"
+    cache = _tuple(w.arguments(step).split(", ")) if step.caches_inputs else f"c{k}"
+    if step.backward_of_inputs:
+        return f"Q{k}(*{cache}, {gradient})"
+    return f"B{k}({cache}, {gradient})"
+
+
+def _write_backward(
+    w: _Writer, steps: Sequence[Instruction], kept: list[str], output: int, leaves: int
+) -> None:
+    w.line(f"def backward(caches, values, g{output}):", 0)
+    if _caches(steps):
+        w.line(f"{_tuple(_caches(steps))} = caches")
+    if kept:
+        w.line(f"{_tuple(kept)} = values")
+    assigned = {output}
+    for k in range(len(steps) - 1, -1, -1):
+        step = steps[k]
+        if not step.receivers:
+            continue  # every input is data: nobody reads these gradients
+        n, name = len(step.arguments), repr(step.name)
+        w.line(f"local = {_backward_call(w, k, step)}{_comment(step.name)}")
+        if n == 1:
+            w.line("if isinstance(local, TUPLES):")
+            w.line(f"local = single(local, {name})", 2)
+        else:
+            w.line(f"if not isinstance(local, TUPLES) or len(local) != {n}:")
+            w.line(f"miscounted(local, {n}, {name})", 2)
+        for position, a in step.receivers:
+            gradient = "local" if n == 1 else f"local[{position}]"
+            if a in assigned:
+                w.line(f"g{a} = g{a} + {gradient}")
+                continue
+            assigned.add(a)
+            w.line(f"g{a} = {gradient}")
+            w.line(f"if g{a}.__class__ is not ndarray or g{a}.shape != v{a}.shape:")
+            w.line(f"g{a} = broadcast(g{a}, v{a}.shape)", 2)
+    w.line(f"return {_tuple([f'g{i}' if i in assigned else 'None' for i in range(leaves)])}")
+
+
+def _kept(steps: Sequence[Instruction], constants: Mapping[int, object]) -> list[str]:
+    """Return the values the backward reads: those receiving a gradient, cached inputs."""
+    slots = {a for step in steps for _, a in step.receivers}
+    for step in steps:
+        if step.caches_inputs and step.receivers:
+            slots.update(a for a in step.arguments if a not in constants)
+    return [f"v{a}" for a in sorted(slots)]
+
+
+def compile_steps(
+    steps: Sequence[Instruction],
+    leaves: int,
+    constants: Mapping[int, object],
+    output: int,
+    title: str,
+) -> SimpleNamespace:
+    """Write ``steps`` out as ``evaluate``, ``forward`` and ``backward``, and compile them.
+
+    Parameters
+    ----------
+    steps : sequence of Instruction
+        In the order the gates run forward.
+    leaves : int
+        The inputs are slots ``0 .. leaves - 1``.
+    constants : mapping of int to array
+        The slots that hold data read but never produced.
+    output : int
+        The slot of the result.
+    title : str
+        Names the compiled source in tracebacks.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``evaluate``, ``forward``, ``backward`` and their ``source``.
+    """
+    w = _Writer(constants)
+    names = ", ".join(f"v{i}" for i in range(leaves))
+    kept = _kept(steps, constants)
+    _write_evaluate(w, steps, names, output)
+    _write_forward(w, steps, names, output, kept)
+    _write_backward(w, steps, kept, output, leaves)
+    source = "\n".join(w.lines) + "\n"
+    namespace: dict[str, object] = {
+        "asarray": np.asarray,
+        "ndarray": np.ndarray,
+        "TUPLES": (tuple, list),
+        "broadcast": _broadcast,
+        "single": _single,
+        "miscounted": _miscounted,
+        **{f"k{slot}": value for slot, value in constants.items()},
+    }
+    for k, step in enumerate(steps):
+        namespace[f"P{k}"] = step.gate.forward
+        namespace[f"Q{k}"] = step.gate.backward
+        namespace[f"F{k}"] = step.forward
+        namespace[f"B{k}"] = step.backward
+    filename = f"<tape of {' '.join(title.split())} at {id(namespace):#x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # the source written above
+    weakref.finalize(namespace["backward"], linecache.cache.pop, filename, None)
+    return SimpleNamespace(
+        evaluate=namespace["evaluate"],
+        forward=namespace["forward"],
+        backward=namespace["backward"],
+        source=source,
+    )
