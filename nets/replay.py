@@ -6,7 +6,7 @@ turns a graph into code:
 
 - ``evaluate(v0, v1, ...)``: the gates' plain forwards, down the steps;
 - ``forward(v0, v1, ...)``: their ``forward_with_cache``, returning the output, the
-  caches and the values whose shapes the backward needs;
+  caches and the inputs of the gates whose cache is their inputs;
 - ``backward(caches, values, g)``: their ``backward_from_cache`` back up the steps,
   from the output's gradient ``g``, returning one gradient per input (None for an
   input no gate passes one to).
@@ -23,11 +23,13 @@ gradient (all of them data) is not run backward at all.
 ...     return Instruction(name, gate, arguments, out, receivers, *pair)
 >>> steps = [step("mul#0", gates.mul, (0, 1), 2, ((0, 0), (1, 1))),
 ...          step("add#1", gates.add, (2, 0), 3, ((0, 2), (1, 0)))]
->>> replay = compile_steps(steps, leaves=2, constants={}, output=3, title="a*b + a")
+>>> shapes = {slot: () for slot in range(4)}
+>>> replay = compile_steps(steps, 2, constants={}, output=3, shapes=shapes, title="a*b + a")
 >>> print(replay.source.split("def forward")[0].strip())
 def evaluate(v0, v1):
     v2 = asarray(P0(v0, v1), dtype=float)  # mul#0
     v3 = asarray(P1(v2, v0), dtype=float)  # add#1
+    del v2
     return v3
 >>> output, caches, values = replay.forward(np.array(2.0), np.array(3.0))
 >>> [float(g) for g in replay.backward(caches, values, np.array(1.0))]
@@ -100,6 +102,13 @@ def _single(local: tuple | list, name: str) -> object:
     return local[0]
 
 
+def _reshaped(shape: tuple[int, ...], recorded: tuple[int, ...], name: str) -> None:
+    raise ValueError(
+        f"gate {name!r} returned shape {shape} where the recording saw {recorded}: the "
+        "circuit's wiring depends on the values, so record it again at these inputs"
+    )
+
+
 def _miscounted(local: object, inputs: int, name: str) -> None:
     got = len(local) if isinstance(local, tuple | list) else 1
     raise ValueError(f"gate {name!r} returned {got} gradients for {inputs} inputs")
@@ -131,27 +140,53 @@ def _comment(name: str) -> str:
     return "  # " + " ".join(name.split())
 
 
-def _write_evaluate(w: _Writer, steps: Sequence[Instruction], leaves: str, output: int) -> None:
-    w.line(f"def evaluate({leaves}):", 0)
+def _freed(steps: Sequence[Instruction], keep: set[int], leaves: int) -> dict[int, list[int]]:
+    """Return, per step, the values to free after it: read there last, not kept, not inputs.
+
+    Plain numpy code frees a temporary as soon as nothing refers to it; a local would
+    live to the end of the function, and a large one then costs fresh pages later.
+    """
+    last = {a: k for k, step in enumerate(steps) for a in step.arguments}
+    freed: dict[int, list[int]] = {}
+    for a, k in sorted(last.items()):
+        if a >= leaves and a not in keep:
+            freed.setdefault(k, []).append(a)
+    return freed
+
+
+def _free(w: _Writer, slots: Sequence[int]) -> None:
+    names = [w.value(a) for a in slots if a not in w.constants]
+    if names:
+        w.line(f"del {', '.join(names)}")
+
+
+def _write_evaluate(w: _Writer, steps: Sequence[Instruction], leaves: int, output: int) -> None:
+    w.line(f"def evaluate({', '.join(f'v{i}' for i in range(leaves))}):", 0)
+    freed = _freed(steps, {output}, leaves)
     for k, step in enumerate(steps):
         call = f"P{k}({w.arguments(step)})"
         w.line(f"v{step.out} = asarray({call}, dtype=float){_comment(step.name)}")
+        _free(w, freed.get(k, ()))
     w.line(f"return {w.value(output)}")
 
 
 def _write_forward(
-    w: _Writer, steps: Sequence[Instruction], leaves: str, output: int, kept: list[str]
+    w: _Writer, steps: Sequence[Instruction], leaves: int, output: int, kept: list[int]
 ) -> None:
-    w.line(f"def forward({leaves}):", 0)
+    w.line(f"def forward({', '.join(f'v{i}' for i in range(leaves))}):", 0)
+    freed = _freed(steps, {output, *kept}, leaves)
     for k, step in enumerate(steps):
+        v = f"v{step.out}"
         if step.caches_inputs:  # the cache would be the inputs: the backward reads them
-            call = f"P{k}({w.arguments(step)})"
-            w.line(f"v{step.out} = asarray({call}, dtype=float){_comment(step.name)}")
-            continue
-        w.line(f"v{step.out}, c{k} = F{k}({w.arguments(step)}){_comment(step.name)}")
-        w.line(f"v{step.out} = asarray(v{step.out}, dtype=float)")
+            w.line(f"{v} = asarray(P{k}({w.arguments(step)}), dtype=float){_comment(step.name)}")
+        else:
+            w.line(f"{v}, c{k} = F{k}({w.arguments(step)}){_comment(step.name)}")
+            w.line(f"{v} = asarray({v}, dtype=float)")
+        w.line(f"if {v}.shape != S{step.out}:")
+        w.line(f"reshaped({v}.shape, S{step.out}, {step.name!r})", 2)
+        _free(w, freed.get(k, ()))
     caches = _tuple(_caches(steps))
-    w.line(f"return {w.value(output)}, {caches}, {_tuple(kept)}")
+    w.line(f"return {w.value(output)}, {caches}, {_tuple([w.value(a) for a in kept])}")
 
 
 def _caches(steps: Sequence[Instruction]) -> list[str]:
@@ -169,13 +204,13 @@ def _backward_call(w: _Writer, k: int, step: Instruction) -> str:
 
 
 def _write_backward(
-    w: _Writer, steps: Sequence[Instruction], kept: list[str], output: int, leaves: int
+    w: _Writer, steps: Sequence[Instruction], kept: list[int], output: int, leaves: int
 ) -> None:
     w.line(f"def backward(caches, values, g{output}):", 0)
     if _caches(steps):
         w.line(f"{_tuple(_caches(steps))} = caches")
     if kept:
-        w.line(f"{_tuple(kept)} = values")
+        w.line(f"{_tuple([w.value(a) for a in kept])} = values")
     assigned = {output}
     for k in range(len(steps) - 1, -1, -1):
         step = steps[k]
@@ -183,6 +218,8 @@ def _write_backward(
             continue  # every input is data: nobody reads these gradients
         n, name = len(step.arguments), repr(step.name)
         w.line(f"local = {_backward_call(w, k, step)}{_comment(step.name)}")
+        if step.out != output:
+            w.line(f"del g{step.out}")  # read by this gate alone
         if n == 1:
             w.line("if isinstance(local, TUPLES):")
             w.line(f"local = single(local, {name})", 2)
@@ -196,18 +233,22 @@ def _write_backward(
                 continue
             assigned.add(a)
             w.line(f"g{a} = {gradient}")
-            w.line(f"if g{a}.__class__ is not ndarray or g{a}.shape != v{a}.shape:")
-            w.line(f"g{a} = broadcast(g{a}, v{a}.shape)", 2)
+            w.line(f"if g{a}.__class__ is not ndarray or g{a}.shape != S{a}:")
+            w.line(f"g{a} = broadcast(g{a}, S{a})", 2)
     w.line(f"return {_tuple([f'g{i}' if i in assigned else 'None' for i in range(leaves)])}")
 
 
-def _kept(steps: Sequence[Instruction], constants: Mapping[int, object]) -> list[str]:
-    """Return the values the backward reads: those receiving a gradient, cached inputs."""
-    slots = {a for step in steps for _, a in step.receivers}
+def _kept(steps: Sequence[Instruction], constants: Mapping[int, object]) -> list[int]:
+    """Return the values the backward reads: the inputs of gates that cache their inputs.
+
+    Only those: the backward knows every value's shape from the recording, so the
+    intermediate values nobody's backward reads are freed as the forward goes.
+    """
+    slots: set[int] = set()
     for step in steps:
         if step.caches_inputs and step.receivers:
             slots.update(a for a in step.arguments if a not in constants)
-    return [f"v{a}" for a in sorted(slots)]
+    return sorted(slots)
 
 
 def compile_steps(
@@ -215,6 +256,7 @@ def compile_steps(
     leaves: int,
     constants: Mapping[int, object],
     output: int,
+    shapes: Mapping[int, tuple[int, ...]],
     title: str,
 ) -> SimpleNamespace:
     """Write ``steps`` out as ``evaluate``, ``forward`` and ``backward``, and compile them.
@@ -229,6 +271,9 @@ def compile_steps(
         The slots that hold data read but never produced.
     output : int
         The slot of the result.
+    shapes : mapping of int to tuple of int
+        The shape of every slot a gate writes or a gradient reaches, as recorded: a
+        replay where a gate returns another shape is refused.
     title : str
         Names the compiled source in tracebacks.
 
@@ -238,10 +283,9 @@ def compile_steps(
         ``evaluate``, ``forward``, ``backward`` and their ``source``.
     """
     w = _Writer(constants)
-    names = ", ".join(f"v{i}" for i in range(leaves))
     kept = _kept(steps, constants)
-    _write_evaluate(w, steps, names, output)
-    _write_forward(w, steps, names, output, kept)
+    _write_evaluate(w, steps, leaves, output)
+    _write_forward(w, steps, leaves, output, kept)
     _write_backward(w, steps, kept, output, leaves)
     source = "\n".join(w.lines) + "\n"
     namespace: dict[str, object] = {
@@ -251,6 +295,8 @@ def compile_steps(
         "broadcast": _broadcast,
         "single": _single,
         "miscounted": _miscounted,
+        "reshaped": _reshaped,
+        **{f"S{slot}": tuple(shape) for slot, shape in shapes.items()},
         **{f"k{slot}": value for slot, value in constants.items()},
     }
     for k, step in enumerate(steps):

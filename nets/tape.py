@@ -137,6 +137,7 @@ class Tape:
         self.shapes = tuple(leaf.data.shape for leaf in leaves)
         self._title = title
         self._constants: dict[int, np.ndarray] = {}
+        self._shapes = {i: leaf.data.shape for i, leaf in enumerate(leaves)}  # every slot's
         #: Per step: its name, the gate, the slots it reads, the slot it writes.
         self._steps: list[tuple[str, Gate, tuple[int, ...], int]] = []
         for step in steps(output):
@@ -146,6 +147,7 @@ class Tape:
                     self._constants[slots[id(parent)]] = parent.data
             arguments = tuple(slots[id(parent)] for parent in step.parents)
             slots[id(step.output)] = next(count)
+            self._shapes[slots[id(step.output)]] = step.output.data.shape
             self._steps.append((step.name, step.gate, arguments, slots[id(step.output)]))
         if id(output) not in slots:  # a constant output: no gate, no leaf
             slots[id(output)] = next(count)
@@ -167,7 +169,7 @@ class Tape:
                 Instruction(name, gate, arguments, out, receivers, forward, backward)
             )
         self._replay = compile_steps(
-            instructions, len(self.shapes), self._constants, self._output, self._title
+            instructions, len(self.shapes), self._constants, self._output, self._shapes, self._title
         )
         self.source: str = self._replay.source
 

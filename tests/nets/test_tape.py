@@ -176,3 +176,21 @@ def test_a_pickled_tape_replays_the_same_bits_and_its_source_shows_each_gate():
     assert all(same_bits(a, b) for a, b in zip(first[1], second[1], strict=True))
     assert again.source == tape.source
     assert "# hidden/tanh#3" in tape.source and "# loss/cross_entropy#5" in tape.source
+
+
+def test_a_gate_whose_output_shape_follows_the_values_is_refused_at_replay():
+    class Positive(gates.Gate):
+        name = "positive"
+
+        def forward(self, a):
+            return a[a > 0]
+
+        def backward(self, a, grad_output):
+            grad = np.zeros_like(a)
+            grad[a > 0] = grad_output
+            return grad
+
+    tape = Tape.record(Circuit(lambda a: apply(Positive(), a)), np.array([1.0, 2.0]))
+    assert tape.evaluate(np.array([3.0, 4.0])).tolist() == [3.0, 4.0]
+    with pytest.raises(ValueError, match=r"'positive#0' returned shape \(1,\) where the record"):
+        tape.forward(np.array([3.0, -4.0]))
