@@ -82,7 +82,7 @@ class Loss(gates.Gate):
 
     def _target(self, prediction):
         """Return the target prepared for predictions of this shape (once per shape)."""
-        shape = np.shape(prediction)
+        shape = prediction.shape if isinstance(prediction, np.ndarray) else np.shape(prediction)
         if self._prepared is None or self._prepared[0] != shape:
             prepare = getattr(self.function, "prepare", None)
             target = self.target if prepare is None else prepare(self.target, prediction)
@@ -113,7 +113,8 @@ class Loss(gates.Gate):
         return grad_output * grad
 
     def _reduce(self, per_sample):
-        return np.asarray(per_sample.mean() if self.reduction == "mean" else per_sample.sum())
+        total = per_sample.sum()  # mean(): the same sum, divided by the count
+        return np.asarray(total / per_sample.size if self.reduction == "mean" else total)
 
     def _scale(self, grad, prediction):
         return grad / len(prediction) if self.reduction == "mean" else grad

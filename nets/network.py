@@ -17,7 +17,7 @@ so a failing check names the wrong layer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -122,9 +122,22 @@ class Layer:
             raise ValueError(f"layer {self.name!r} takes {self.prev} inputs, got shape {x.shape}")
         self.x = x
         self.z = self.linear.forward(x, self.w, self.b)
-        self._act_pair = cached(self.act)
-        output, self._act_cache = self._act_pair[0](self.z)
+        self._used = self._pairs()  # what backward goes with
+        output, self._act_cache = self._used[0](self.z)
         return output
+
+    def _pairs(self) -> tuple[Callable, Callable, Callable, Callable]:
+        """Return the activation's cached pair, the dense map's backward, and it for data.
+
+        Worked out once, and again when ``act`` or ``linear`` is replaced.
+        """
+        gates_now = (self.act, self.linear)
+        kept = getattr(self, "_kept_pairs", None)
+        if kept is None or kept[0][0] is not gates_now[0] or kept[0][1] is not gates_now[1]:
+            backward = cached(self.linear)[1]
+            pairs = (*cached(self.act), backward, skipping(backward, (False, True, True)))
+            kept = self._kept_pairs = (gates_now, pairs)
+        return kept[1]
 
     def backward(self, grad: object, input_gradient: bool = True) -> np.ndarray | None:
         """Store ``grad_w`` and ``grad_b`` and return the gradient of the input.
@@ -134,8 +147,9 @@ class Layer:
         """
         if not hasattr(self, "z"):
             raise RuntimeError(f"layer {self.name!r}: call forward before backward")
-        grad_z = self._act_pair[1](self._act_cache, np.asarray(grad, dtype=float))
-        backward = skipping(cached(self.linear)[1], (input_gradient, True, True))
+        _, act_backward, backward, data_backward = self._used
+        grad_z = act_backward(self._act_cache, np.asarray(grad, dtype=float))
+        backward = backward if input_gradient else data_backward
         grad_x, self.grad_w, self.grad_b = backward((self.x, self.w, self.b), grad_z)
         return grad_x
 
@@ -200,6 +214,11 @@ class Network:
         if l2 < 0:
             raise ValueError(f"l2 must be >= 0, got {l2}")
         self.layers, self.reduction, self.penalty = layers, reduction, WeightPenalty(l2)
+        self._keys = tuple(
+            (f"{name}.{attribute}", layer, attribute)
+            for name, layer in zip(self.names, layers, strict=True)
+            for attribute in ("w", "b")
+        )
         self.loss_function = LOSSES[loss]()
         self._kept_head: tuple | None = None  # (y, its loss gate), see _head
         if loss == "cross_entropy" and layers[-1].n == 1:
@@ -207,11 +226,7 @@ class Network:
 
     def _arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """Return each layer's ``prefix + "w"`` and ``prefix + "b"``, keyed ``"name.w"``."""
-        return {
-            f"{name}.{attribute}": getattr(layer, prefix + attribute)
-            for name, layer in zip(self.names, self.layers, strict=True)
-            for attribute in ("w", "b")
-        }
+        return {key: getattr(layer, prefix + attribute) for key, layer, attribute in self._keys}
 
     @property
     def params(self) -> dict[str, np.ndarray]:

@@ -89,14 +89,19 @@ class Optimizer:
         >>> SGD(eta=0.1).update(np.array([1.0]), np.array([-2.0]))
         (array([-0.1]), array([0.2]))
         """
-        unknown = set(kwds) - {"t"}
-        if unknown:
-            raise TypeError(f"update() got unexpected keywords {sorted(unknown)}")
-        if "t" in kwds and kwds["t"] != self.t + 1:
-            raise ValueError(f"t={kwds['t']} but this is step {self.t + 1} of the optimizer")
-        grads = {"w": np.asarray(grad_w, dtype=float), "b": np.asarray(grad_b, dtype=float)}
+        if kwds:
+            unknown = set(kwds) - {"t"}
+            if unknown:
+                raise TypeError(f"update() got unexpected keywords {sorted(unknown)}")
+            if kwds["t"] != self.t + 1:
+                raise ValueError(f"t={kwds['t']} but this is step {self.t + 1} of the optimizer")
+        grad_w, grad_b = np.asarray(grad_w, dtype=float), np.asarray(grad_b, dtype=float)
         self.t += 1
-        return tuple(self.delta(g, self.state.setdefault(k, {})) for k, g in grads.items())
+        state = self.state
+        return (
+            self.delta(grad_w, state.setdefault("w", {})),
+            self.delta(grad_b, state.setdefault("b", {})),
+        )
 
     def delta(self, grad: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
         """Return the change of one parameter (its state is updated in place)."""

@@ -73,7 +73,7 @@ class PullClassifier:
 
     def _tape(self, inputs: tuple[np.ndarray, ...]) -> Tape:
         """Return the circuit recorded at inputs of these shapes (once per shapes)."""
-        shapes = tuple(np.shape(x) for x in inputs)
+        shapes = tuple(x.shape for x in inputs)  # arrays: parameters, then the points
         if shapes not in self._tapes:
             self._tapes[shapes] = Tape.record(self.circuit, *inputs)
         return self._tapes[shapes]
@@ -96,7 +96,8 @@ class PullClassifier:
 
     def _objective(self, scores: np.ndarray, y: np.ndarray) -> float:
         hinge = np.maximum(0.0, 1.0 - np.asarray(y) * scores)
-        return float(hinge.mean() + 0.5 * sum(self.params[n] ** 2 for n in self.penalized))
+        squares = sum(float(self.params[n]) ** 2 for n in self.penalized)
+        return float(hinge.sum()) / hinge.size + 0.5 * squares
 
     def gradients(self, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
         """Return the (sub)gradient of :meth:`loss` for every parameter, through the circuit.
@@ -165,7 +166,7 @@ class TwoLayerNet(PullClassifier):
 
 
 def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean(np.sign(scores) == np.asarray(y)))
+    return int(np.count_nonzero(np.sign(scores) == np.asarray(y))) / np.size(scores)
 
 
 @dataclass(frozen=True)

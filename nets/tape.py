@@ -83,7 +83,8 @@ _PAIRS = (("forward", "forward_with_cache"), ("backward", "backward_from_cache")
 
 
 def _own_pair_holds(gate: Gate) -> bool:
-    if any(name in _instance_attributes(gate) for pair in _PAIRS for name in pair):
+    own = _instance_attributes(gate)
+    if own and any(name in own for pair in _PAIRS for name in pair):
         return _pair_holds(gate)  # replaced on the instance: decided for it alone
     if type(gate) not in _CLASS_PAIR_HOLDS:
         _CLASS_PAIR_HOLDS[type(gate)] = _pair_holds(gate)
@@ -98,17 +99,23 @@ def _instance_attributes(gate: Gate) -> dict:
     return getattr(gate, "__dict__", {})  # a gate with __slots__ has none
 
 
-def _shared(gradient: np.ndarray, inputs: list, results: list) -> bool:
-    """Whether an input's gradient may share memory with an input or another gradient.
+def _owned(gradients: Sequence[object], inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Return the gradients, each copied unless it is a float64 array of its own.
 
-    Then it is copied: a caller who updates a parameter in place, or edits one
-    gradient, must not change another.
+    A gradient that is a view, an input, another gradient (``a + b`` hands one array
+    to both inputs) or not float64 is copied: a caller who updates a parameter in
+    place, or edits one gradient, must not change another.
     """
-    if not isinstance(gradient, np.ndarray) or gradient.dtype != np.float64:
-        return True
-    if gradient.base is not None:  # a view of some other array
-        return True
-    return any(gradient is other for other in inputs) or any(gradient is r for r in results)
+    seen = {id(x) for x in inputs}
+    results = []
+    for g in gradients:
+        if g.__class__ is not np.ndarray or g.dtype != np.float64 or g.base is not None:
+            g = np.array(g, dtype=float)
+        elif id(g) in seen:
+            g = g.copy()
+        seen.add(id(g))
+        results.append(g)
+    return tuple(results)
 
 
 class Tape:
@@ -220,14 +227,10 @@ class Tape:
         inputs, output, caches, values = self._last
         self._last = None  # the intermediate arrays are released
         grads = self._replay.backward(caches, values, seed_gradient(output, grad_output))
-        results: list[np.ndarray] = []
-        for g, shape in zip(grads, self.shapes, strict=True):
-            if g is None:
-                g = np.zeros(shape)
-            elif _shared(g, inputs, results):
-                g = np.array(g, dtype=float)
-            results.append(g)
-        return tuple(results)
+        if any(g is None for g in grads):  # an input no gate passes a gradient to
+            shapes = self.shapes
+            grads = [np.zeros(s) if g is None else g for g, s in zip(grads, shapes, strict=True)]
+        return _owned(grads, inputs)
 
     def value_and_gradient(
         self, *inputs: object, grad_output: object = None
