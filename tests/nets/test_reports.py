@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradcheck.report import writer
-from nets.reports import celsius
+from nets.reports import celsius, run
 from nets.reports.__main__ import REPORTS, main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -16,8 +16,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 class QuickReports:
     """Each quick report written on first use, once per test process.
 
-    Reports are written one at a time (``--only``), so that pytest-xdist's workers
-    share them out instead of one worker writing them all.
+    Reports are built one at a time, in the test's process (``python -m nets.reports``
+    builds each in a fresh one), so that pytest-xdist's workers share them out.
     """
 
     def __init__(self, folder):
@@ -25,7 +25,7 @@ class QuickReports:
 
     def __truediv__(self, name):
         if not (self.folder / name / "README.md").exists():
-            main(["--quick", "--out", str(self.folder), "--only", name])
+            run.build(name, quick=True, out=self.folder)
         return self.folder / name
 
 
@@ -51,11 +51,11 @@ def test_every_report_is_written_with_its_figures(quick_reports, name):
 
 
 def test_the_index_links_every_report_with_its_summary(tmp_path, monkeypatch):
-    fakes = {
-        name: (lambda name=name: writer.Report(name, name.title(), f"{name} summary"),) * 2
-        for name in REPORTS
-    }
-    monkeypatch.setattr("nets.reports.__main__.REPORTS", fakes)
+    def fakes(names, quick, out, jobs):
+        for name in reversed(names):  # in any order: the index keeps the seeds' order
+            yield name, writer.Report(name, name.title(), f"{name} summary"), 0.0
+
+    monkeypatch.setattr("nets.reports.__main__.build_all", fakes)
     main(["--quick", "--out", str(tmp_path)])
     index = (tmp_path / "README.md").read_text()
     for name in REPORTS:
@@ -125,13 +125,31 @@ def test_the_layers_report_names_the_planted_bugs_layer(quick_reports):
 
 
 def test_reports_are_deterministic(tmp_path):
-    for run in ("first", "second"):
-        writer.write(celsius.report(steps=50), tmp_path / run)
+    for attempt in ("first", "second"):
+        writer.write(celsius.report(steps=50), tmp_path / attempt)
     first = sorted((tmp_path / "first" / "celsius").iterdir())
     second = sorted((tmp_path / "second" / "celsius").iterdir())
     assert [p.name for p in first] == [p.name for p in second]
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_reports_built_side_by_side_in_fresh_processes_match_one_built_here(tmp_path, capsys):
+    main(["--quick", "--out", str(tmp_path / "cli"), "--only", "celsius", "circuits"])
+    out = capsys.readouterr().out
+    assert "celsius/README.md" in out and "circuits/README.md" in out
+    run.build("celsius", quick=True, out=tmp_path / "here")
+    for file in sorted((tmp_path / "here" / "celsius").iterdir()):
+        assert (tmp_path / "cli" / "celsius" / file.name).read_bytes() == file.read_bytes()
+
+
+def test_a_report_that_cannot_be_written_fails_the_command_with_its_reason(tmp_path, capsys):
+    (tmp_path / "celsius").write_text("a file where the report's folder goes")
+    with pytest.raises(writer.ReportError, match="cannot write the report"):
+        main(["--quick", "--out", str(tmp_path), "--only", "celsius", "--jobs", "1"])
+    with pytest.raises(SystemExit):
+        main(["--jobs", "0"])
+    assert "--jobs must be at least 1" in capsys.readouterr().err
 
 
 def test_only_some_reports_leave_the_index_alone(tmp_path, capsys):
@@ -180,8 +198,8 @@ def test_the_landscape_report_lands_every_optimizer_on_the_flat_valley_where_w_m
     found = numbers(quick_reports, "landscape")["surfaces"]
     neuron = found["sigmoid neuron"]
     assert neuron["gradient_check"] == "pass" and abs(neuron["scipy_minimum"]) < 1e-8
-    for name, run in neuron["runs"].items():
-        w, b = run["end"]
+    for name, trained in neuron["runs"].items():
+        w, b = trained["end"]
         assert abs((w - b) - 2.0) < 1e-12, name  # w - b never changes: start (1.5, -0.5)
     fast = [n for n, r in neuron["runs"].items() if r["arrived_at_step"] is not None]
     assert {"Momentum", "AdaDelta"} <= set(fast) and "SGD" not in fast  # 300 steps
