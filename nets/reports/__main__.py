@@ -1,7 +1,7 @@
 """``python -m nets.reports [--out DIR] [--quick] [--only NAME ...] [--jobs N]``: write the reports.
 
-Each report is built in a fresh process (:mod:`nets.reports.run`), ``--jobs`` of them at
-a time (two by default, or one on a one-core machine).
+Reports are built in worker processes (:mod:`nets.reports.run`), ``--jobs`` of them at a
+time (two by default, or one on a one-core machine).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         "--jobs",
         type=int,
         default=min(2, os.cpu_count() or 1),
-        help="reports built side by side (each in a fresh process)",
+        help="reports built side by side, in worker processes",
     )
     options = parser.parse_args(argv)
     if options.jobs < 1:
