@@ -17,6 +17,8 @@ import numpy as np
 def _column(target: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Targets of a one-output model may come as a vector: make them (N, 1)."""
     target = np.asarray(target, dtype=float)
+    if target.shape == like.shape:
+        return target
     return target.reshape(like.shape) if target.size == like.size else target
 
 
@@ -44,7 +46,8 @@ class L2(_ColumnTargets):
 
     def value(self, prediction, target):
         """Return 0.5 * sum_j (prediction - target)**2 per sample."""
-        return 0.5 * np.sum((prediction - _column(target, prediction)) ** 2, axis=1)
+        error = prediction - _column(target, prediction)
+        return 0.5 * np.add.reduce(error * error, axis=1)
 
     def gradient(self, prediction, target):
         """Return prediction - target."""
