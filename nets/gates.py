@@ -45,6 +45,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return _reduce_to_shape(grad, shape, np.sum)
 
 
+def _same_shape(grad: object, shape: tuple[int, ...]) -> bool:
+    """Whether ``grad`` is a float64 array of ``shape`` (``unbroadcast`` returns it as is)."""
+    return grad.__class__ is np.ndarray and grad.dtype == np.float64 and grad.shape == shape
+
+
 def _min_over_broadcast(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Reduce ``values`` (broadcast shape) to ``shape`` by the minimum."""
     return _reduce_to_shape(values, shape, np.min)
@@ -96,7 +101,17 @@ class Add(Gate):
 
     def backward(self, a, b, grad_output):
         """Pass grad_output to both inputs."""
-        return unbroadcast(grad_output, np.shape(a)), unbroadcast(grad_output, np.shape(b))
+        return self.backward_from_cache((np.shape(a), np.shape(b)), grad_output)
+
+    def forward_with_cache(self, a, b):
+        """Return a + b, and the inputs' shapes: all that the backward reads."""
+        return np.add(a, b), (np.shape(a), np.shape(b))
+
+    def backward_from_cache(self, shapes, grad_output):
+        """Pass grad_output to both inputs, summed to each one's shape."""
+        if _same_shape(grad_output, shapes[0]) and shapes[0] == shapes[1]:
+            return grad_output, grad_output  # what unbroadcast returns then
+        return unbroadcast(grad_output, shapes[0]), unbroadcast(grad_output, shapes[1])
 
 
 class Sub(Gate):
@@ -124,10 +139,10 @@ class Mul(Gate):
 
     def backward(self, a, b, grad_output):
         """Return (b * grad_output, a * grad_output), summed to each shape."""
-        return (
-            unbroadcast(np.multiply(b, grad_output), np.shape(a)),
-            unbroadcast(np.multiply(a, grad_output), np.shape(b)),
-        )
+        grad_a, grad_b = np.multiply(b, grad_output), np.multiply(a, grad_output)
+        if _same_shape(grad_a, np.shape(a)) and _same_shape(grad_b, np.shape(b)):
+            return grad_a, grad_b  # what unbroadcast returns then
+        return unbroadcast(grad_a, np.shape(a)), unbroadcast(grad_b, np.shape(b))
 
 
 class Max(Gate):
