@@ -22,7 +22,7 @@ LAYERS = [
     {"protocols", "result"},
     {"contract", "contract.inputs", "contract.calls", "numeric", "numeric.phi"},
     {"numeric.noise", "numeric.differences", "numeric.quantum"},
-    {"verdict", "verdict.judge", "verdict.plan"},
+    {"verdict", "verdict.judge", "verdict.plan", "verdict.flat"},
     {"verdict.probe"},
     {"verdict.outcome", "verdict.full", "verdict.fast", "verdict.diagnose", "verdict.joint"},
     {"verdict.assemble", "verdict.run"},

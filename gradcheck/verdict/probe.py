@@ -22,7 +22,6 @@ from gradcheck.defaults import (
     LADDER_RUNGS,
     LADDER_START,
     MAX_STEP_GROWTH,
-    NUMERIC_EPS,
 )
 from gradcheck.numeric.differences import (
     Estimate,
@@ -36,23 +35,22 @@ from gradcheck.numeric.noise import Noise, measure, noise_on
 from gradcheck.numeric.phi import Phi
 from gradcheck.numeric.quantum import Recorder
 from gradcheck.result import Status, Verdict
+from gradcheck.verdict.flat import below_quantum, change_far, granularity
 from gradcheck.verdict.judge import Tolerance, judge
 
-#: Where the cheap pass saw an exactly zero difference and the analytic value is 0, phi
-#: is evaluated once this far (relative to the element's scale): flat there too, the
-#: zero is confirmed; moved, the cheap step was below phi's resolution.
-FLAT_PROBE = 1e-2
 #: An element smaller than this fraction of its step scale is tiny: a failure seen by
 #: steps of its scale must be confirmed by steps of its own size.
 TINY = 1e-3
 #: The ladder relative to a tiny element's own size starts at this fraction of it (and
 #: halves ``LADDER_RUNGS - 1`` times): its structure may be as close as that size.
 LOCAL_START = 0.25
-#: A change far out no larger than this many roundings of max(1, |phi|) is taken for
-#: phi's own granularity (terms of that size cancelling inside forward), not a slope.
-QUANTUM_ROUNDINGS = 1024
 #: The part of a reason that reports forward raising at the points a probe tried.
 RAISED = "forward raised"
+#: A ladder's failure by at most this many tolerances is judged again with the noise
+#: of the probe's own coordinate, measured there (the noise measured along random
+#: directions may miss a coordinate's own): at most ``OWN_NOISE_BUDGET`` times a check.
+MARGINAL = 16.0
+OWN_NOISE_BUDGET = 32
 
 
 class Judge:
@@ -82,6 +80,7 @@ class Judge:
             self.base = phi.base()
         self.noise = Noise(floor, floor)
         self._measured = False
+        self._own_noise_left = OWN_NOISE_BUDGET
 
     def verdict(
         self,
@@ -144,9 +143,8 @@ class Judge:
             verdict = self._verdict(
                 evaluate, analytic, step, cap, cheap, allowance, magnitude, scale, size
             )
-            granularity = QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base))
             quantum = evaluate.quantum(self.base) if verdict.status is Status.FAIL else 0.0
-            if self.noise.sigma < quantum <= granularity:
+            if self.noise.sigma < quantum <= granularity(self.base):
                 # Plateaus: phi moves in quanta coarser than the noise measured (a tiny
                 # sigmoid as (1 + tanh) / 2; no coarser than a few roundings of terms of
                 # size 1, or it is a flat piece), its finest steps read quanta as slopes.
@@ -236,42 +234,31 @@ class Judge:
         allowed = self._screen.around(estimate.value, cheap.error + estimate.error, magnitude)
         return abs(cheap.value - estimate.value) > allowed
 
-    def _change_far(self, evaluate: Evaluate, scale: float, cap: float) -> float:
-        """Return ``|phi(t) - phi(0)|`` at a step ``FLAT_PROBE`` times the scale.
-
-        0 where phi is flat that far (a dead unit); inf where it is not finite there.
-        """
-        value, _ = evaluate(min(FLAT_PROBE * scale, cap / 2.0))
-        return abs(value - self.base) if np.isfinite(value) else float("inf")
-
-    def _below_quantum(
-        self, evaluate: Evaluate, verdict: Verdict, scale: float, cap: float
-    ) -> Verdict | None:
-        """Return UNVERIFIED where a flat phi cannot refute a tiny analytic value.
-
-        The ladder read a zero slope: phi returned exactly phi(0) at every step, or
-        moved by the same amount on both sides. If the analytic value predicts a change
-        at ``FLAT_PROBE`` times the scale no larger than a few roundings of terms of
-        size 1 (a gate saturated at -36, whose ``1 + tanh`` is 4 roundings of 1), and
-        phi there is still flat or moved by no more than that (a quantum or two: found
-        by Hypothesis on a saturated LSTM, whose sigmoid is ``(1 + tanh) / 2``), the
-        zero is phi's granularity, not a slope. None where the predicted change, or the
-        change seen, is resolvable: the failure stands (a dead unit given a gradient).
-        """
-        far = min(FLAT_PROBE * scale, cap / 2.0)
-        predicted = abs(verdict.analytic) * far
-        granularity = QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base))
-        if predicted > granularity or self._change_far(evaluate, scale, cap) > granularity:
-            return None
-        return replace(
-            verdict,
-            status=Status.UNVERIFIED,
-            numeric=float("nan"),
-            reason=f"phi read a zero slope at every step up to {far:.1e}, where the hand-written "
-            f"{verdict.analytic:.6g} predicts a change of {predicted:.1e}, below what "
-            f"rounding inside forward may hide ({granularity:.1e}): a zero slope and a "
-            "quantized one look alike there",
+    def _marginal(self, verdict: Verdict) -> bool:
+        """Whether a failure is close enough to its tolerance to be judged again."""
+        return (
+            verdict.status is Status.FAIL
+            and self._own_noise_left > 0
+            and abs(verdict.analytic - verdict.numeric) <= MARGINAL * verdict.tolerance
         )
+
+    def _own_ladder(
+        self,
+        evaluate: Evaluate,
+        scale: float,
+        cap: float,
+        noise: Noise,
+        first: float,
+        estimate: Estimate,
+    ) -> tuple[Noise, float, Estimate]:
+        """Measure the probe's own noise; where it is larger, the ladder again with it."""
+        with self.phi.phase("noise"):
+            own = noise_on(evaluate, scale, cap, noise)
+        if own.sigma <= noise.sigma:
+            return noise, first, estimate
+        growth = min(own.excess**0.2, MAX_STEP_GROWTH)
+        first = min(scale * LADDER_START * growth, cap / 2.0)
+        return own, first, ladder(evaluate, first, self.base, own)
 
     def _verdict(
         self,
@@ -294,10 +281,10 @@ class Judge:
             if screened.passed and not (analytic == 0.0 and estimate.flat):
                 return screened
             if estimate.flat:  # phi did not move at all: flat, or too coarse to move?
-                moved = self._change_far(evaluate, scale, cap)
+                moved = change_far(evaluate, self.base, scale, cap)
                 if moved == 0.0 and screened.passed:
                     return screened
-                if 0.0 < moved <= QUANTUM_ROUNDINGS * NUMERIC_EPS * max(1.0, abs(self.base)):
+                if 0.0 < moved <= granularity(self.base):
                     # A few roundings of terms of size 1 or more (a saturated sigmoid's
                     # 1 + tanh): phi moves in quanta, not flat where the analytic is not 0.
                     quantum = max(quantum, moved)
@@ -316,19 +303,17 @@ class Judge:
         growth = min(noise.excess**0.2, MAX_STEP_GROWTH)
         first = min(scale * LADDER_START * growth, cap / 2.0)
         estimate = ladder(evaluate, first, self.base, noise)
-        if cheap and self._inconsistent(screened_estimate, estimate, magnitude):
-            # Two estimates further apart than their claimed errors allow: the noise
-            # measured along random directions understates this coordinate's own.
-            with self.phi.phase("noise"):
-                own = noise_on(evaluate, scale, cap, noise)
-            if own.sigma > noise.sigma:
-                noise = own
-                growth = min(noise.excess**0.2, MAX_STEP_GROWTH)
-                first = min(scale * LADDER_START * growth, cap / 2.0)
-                estimate = ladder(evaluate, first, self.base, noise)
+        # Two estimates further apart than their claimed errors allow, or a failure by a
+        # few tolerances: the noise measured along random directions may understate
+        # this coordinate's own (a sigmoid as (1 + tanh) / 2, rounding in steps of eps).
+        own = cheap and self._inconsistent(screened_estimate, estimate, magnitude)
         verdict = judge(analytic, estimate, self.tolerance, allowance, magnitude)
+        if own or self._marginal(verdict):
+            self._own_noise_left -= not own
+            noise, first, estimate = self._own_ladder(evaluate, scale, cap, noise, first, estimate)
+            verdict = judge(analytic, estimate, self.tolerance, allowance, magnitude)
         if verdict.status is Status.FAIL and (estimate.flat or estimate.value == 0.0):
-            unresolved = self._below_quantum(evaluate, verdict, scale, cap)
+            unresolved = below_quantum(evaluate, verdict, self.base, scale, cap)
             if unresolved is not None:
                 return unresolved
         if not verdict.unverified:

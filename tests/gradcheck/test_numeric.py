@@ -162,3 +162,23 @@ def test_ecnoise_widens_a_run_that_steps_by_a_quantum_only_once():
     # has no noise order, and must not pass for a smooth function.
     values = np.array([1.0] * 5 + [1.0 + 2.0**-52] * 3)
     assert ecnoise(values) == 0.0
+
+
+def test_marginal_failures_measure_their_own_noise_within_a_budget_and_still_fail():
+    """Every element off by 3e-7 fails by a few tolerances: each such failure may measure
+    its coordinate's own noise, but only ``OWN_NOISE_BUDGET`` of them per check, so a
+    wrong backward costs little more than its ladders (and still fails where it did)."""
+    from gradcheck.verdict import probe
+
+    x = np.linspace(0.1, 3.0, 300)
+
+    def forward(x):
+        return np.array(np.sum(np.sin(x)))
+
+    def backward(x, grad_output):
+        return grad_output * np.cos(x) * (1.0 + 3e-7)
+
+    result = gradcheck.compare(forward, backward, x, seed=0)
+    assert result.status is gradcheck.Status.FAIL and len(result.mismatches) > 250
+    calls = result.calls_by_phase
+    assert 0 < calls["noise"] - 64 <= probe.OWN_NOISE_BUDGET * 64 < calls["ladder"] / 4
