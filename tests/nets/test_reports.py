@@ -1,6 +1,8 @@
 """The convergence reports: complete, honest about what they measured, deterministic, atomic."""
 
+import fcntl
 import json
+import os
 import re
 
 import numpy as np
@@ -14,24 +16,31 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class QuickReports:
-    """Each quick report written on first use, once per test process.
+    """Each quick report written on first use, once per test session.
 
     Reports are built one at a time, in the test's process (``python -m nets.reports``
-    builds each in a fresh one), so that pytest-xdist's workers share them out.
+    builds each in a worker), so that pytest-xdist's workers share them out; a lock per
+    report lets the first worker that needs it build it and the others read it.
     """
 
     def __init__(self, folder):
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
 
     def __truediv__(self, name):
-        if not (self.folder / name / "README.md").exists():
-            run.build(name, quick=True, out=self.folder)
+        with open(self.folder / f".{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            if not (self.folder / name / "README.md").exists():
+                run.build(name, quick=True, out=self.folder)
         return self.folder / name
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def quick_reports(tmp_path_factory):
-    return QuickReports(tmp_path_factory.mktemp("reports"))
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's folder, shared by its workers
+    return QuickReports(root / "quick-reports")
 
 
 def numbers(folder, name):
@@ -39,7 +48,12 @@ def numbers(folder, name):
     return json.loads((folder / name / file).read_text())
 
 
-@pytest.mark.parametrize("name", sorted(REPORTS))
+def by_report(name):
+    """Run the tests of one report on one xdist worker: the one that builds it."""
+    return pytest.mark.xdist_group(name)
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=by_report(n)) for n in sorted(REPORTS)])
 def test_every_report_is_written_with_its_figures(quick_reports, name):
     text = (quick_reports / name / "README.md").read_text()
     figures = re.findall(r"\]\(([\w-]+\.png)\)", text)
@@ -62,6 +76,7 @@ def test_the_index_links_every_report_with_its_summary(tmp_path, monkeypatch):
         assert f"- [{name.title()}]({name}/README.md): {name} summary" in index
 
 
+@by_report("verification")
 def test_the_verification_report_passes_nets_and_catches_every_published_bug(quick_reports):
     found = numbers(quick_reports, "verification")
     groups = {c["group"] for c in found["checks"]}
@@ -90,6 +105,7 @@ def test_the_verification_report_passes_nets_and_catches_every_published_bug(qui
     assert "Shrunk by Hypothesis to:" in text
 
 
+@by_report("moons")
 def test_each_report_verifies_the_gradient_and_finds_scipys_optimum(quick_reports):
     for name in ("celsius", "perceptron", "moons", "layers"):
         assert numbers(quick_reports, name)["gradient_check"]["passed"], name
@@ -98,6 +114,7 @@ def test_each_report_verifies_the_gradient_and_finds_scipys_optimum(quick_report
     assert numbers(quick_reports, "svm")["circuit_check_passed"]
 
 
+@by_report("moons")
 def test_the_moons_report_reproduces_the_tutorial_and_shows_the_oscillation(quick_reports):
     moons = numbers(quick_reports, "moons")
     assert moons["tutorial_prints_reproduced"]
@@ -114,6 +131,7 @@ def test_the_moons_report_reproduces_the_tutorial_and_shows_the_oscillation(quic
     assert "| 1 |" in text and "oscillates" in text
 
 
+@by_report("layers")
 def test_the_layers_report_names_the_planted_bugs_layer(quick_reports):
     layers = numbers(quick_reports, "layers")
     assert layers["planted_bug_culprit"] == "hidden/sigmoid_squashed_twice#3"
@@ -209,6 +227,7 @@ def test_the_landscape_report_lands_every_optimizer_on_the_flat_valley_where_w_m
     assert abs(found["saddle"]["scipy_minimum"] + 0.25) < 1e-8
 
 
+@by_report("moons")
 def test_the_moons_report_measures_every_hidden_size_on_held_out_data(quick_reports):
     found = numbers(quick_reports, "moons")["held_out"]
     assert [f["hidden"] for f in found] == [1, 3, 5]
