@@ -17,6 +17,8 @@ from gradcheck.report.writer import new_figure
 
 #: Panels per figure of element errors, their columns, and their resolution.
 PANELS, COLUMNS, PANEL_DPI = 12, 3, 72
+#: Inches below the panels for the legend.
+LEGEND_HEIGHT = 0.35
 #: How each element status is drawn.
 STYLE = {"pass": "tab:green", "fail": "tab:red"}
 #: Longest panel title (longer names keep their end).
@@ -83,7 +85,17 @@ def element_figures(records: Sequence[dict]) -> list[Figure]:
         chunk = drawn[start : start + PANELS]
         rows = math.ceil(len(chunk) / COLUMNS)
         columns = min(COLUMNS, len(chunk))
-        figure = new_figure(2.6 * columns, 2.3 * rows, dpi=PANEL_DPI)
+        height = 2.3 * rows + LEGEND_HEIGHT
+        # A fixed grid: a constrained layout of 12 panels took half the time of saving.
+        figure = new_figure(2.6 * columns, height, dpi=PANEL_DPI, layout=None)
+        figure.subplots_adjust(
+            left=0.55 / (2.6 * columns),
+            right=1 - 0.3 / (2.6 * columns),
+            top=1 - 0.3 / height,
+            bottom=(LEGEND_HEIGHT + 0.45) / height,
+            wspace=0.45,
+            hspace=0.6,
+        )
         for k, record in enumerate(chunk):
             _panel(figure.add_subplot(rows, columns, k + 1), record)
         handles = {}
@@ -91,11 +103,7 @@ def element_figures(records: Sequence[dict]) -> list[Figure]:
             for handle, label in zip(*axes.get_legend_handles_labels(), strict=True):
                 handles.setdefault(label, handle)
         figure.legend(
-            handles.values(),
-            handles.keys(),
-            loc="outside lower center",
-            ncols=len(handles),
-            fontsize=8,
+            handles.values(), handles.keys(), loc="lower center", ncols=len(handles), fontsize=8
         )
         figures.append(figure)
     return figures

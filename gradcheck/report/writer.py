@@ -87,9 +87,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def new_figure(width: float = 6.4, height: float = 4.0, dpi: int = 100) -> Figure:
-    """Return a figure built without pyplot (no global state)."""
-    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+def new_figure(
+    width: float = 6.4, height: float = 4.0, dpi: int = 100, layout: str | None = "constrained"
+) -> Figure:
+    """Return a figure built without pyplot (no global state), laid out by ``layout``."""
+    return Figure(figsize=(width, height), dpi=dpi, layout=layout)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
