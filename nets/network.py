@@ -108,6 +108,7 @@ class Layer:
         if isinstance(opt, str):
             opt = optimizers.ALL[_optimizer_name(opt)](**(opt_dict or {}))
         self.opt = opt
+        self._kept_pairs: tuple | None = None  # ((act, linear), their pairs), see _pairs
 
     #: The gate computing ``x @ w + b``.
     linear: gates.Gate = dense
@@ -131,12 +132,11 @@ class Layer:
 
         Worked out once, and again when ``act`` or ``linear`` is replaced.
         """
-        gates_now = (self.act, self.linear)
-        kept = getattr(self, "_kept_pairs", None)
-        if kept is None or kept[0][0] is not gates_now[0] or kept[0][1] is not gates_now[1]:
+        kept = self._kept_pairs
+        if kept is None or kept[0][0] is not self.act or kept[0][1] is not self.linear:
             backward = cached(self.linear)[1]
             pairs = (*cached(self.act), backward, skipping(backward, (False, True, True)))
-            kept = self._kept_pairs = (gates_now, pairs)
+            kept = self._kept_pairs = ((self.act, self.linear), pairs)
         return kept[1]
 
     def backward(self, grad: object, input_gradient: bool = True) -> np.ndarray | None:

@@ -124,8 +124,11 @@ class _Writer:
     def value(self, slot: int) -> str:
         return f"k{slot}" if slot in self.constants else f"v{slot}"
 
+    def names(self, step: Instruction) -> list[str]:
+        return [self.value(a) for a in step.arguments]
+
     def arguments(self, step: Instruction) -> str:
-        return ", ".join(self.value(a) for a in step.arguments)
+        return ", ".join(self.names(step))
 
     def line(self, text: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + text)
@@ -197,7 +200,7 @@ def _backward_call(w: _Writer, k: int, step: Instruction) -> str:
     gradient = f"g{step.out}"
     if step.caches_inputs and step.backward_of_inputs:
         return f"Q{k}({w.arguments(step)}, {gradient})"
-    cache = _tuple(w.arguments(step).split(", ")) if step.caches_inputs else f"c{k}"
+    cache = _tuple(w.names(step)) if step.caches_inputs else f"c{k}"
     if step.backward_of_inputs:
         return f"Q{k}(*{cache}, {gradient})"
     return f"B{k}({cache}, {gradient})"
