@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nets import gates
-from nets.gates import Gate
+from nets.gates import Gate, shape_of
 
 
 class Value:
@@ -194,7 +194,7 @@ def seed_gradient(output: np.ndarray, grad_output: object = None) -> np.ndarray:
     """Return the gradient a reverse pass starts from: ``grad_output`` (ones by default)."""
     if grad_output is None:
         return np.ones_like(output, dtype=float)
-    if np.shape(grad_output) == np.shape(output):
+    if shape_of(grad_output) == shape_of(output):
         return np.array(grad_output, dtype=float)  # a copy: the same bits as times ones
     return np.asarray(grad_output, dtype=float) * np.ones_like(output)
 

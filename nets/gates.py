@@ -50,6 +50,11 @@ def _same_shape(grad: object, shape: tuple[int, ...]) -> bool:
     return grad.__class__ is np.ndarray and grad.dtype == np.float64 and grad.shape == shape
 
 
+def shape_of(value: object) -> tuple[int, ...]:
+    """Return ``np.shape(value)``, without its Python-level dispatch for an array."""
+    return value.shape if value.__class__ is np.ndarray else np.shape(value)
+
+
 def _min_over_broadcast(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Reduce ``values`` (broadcast shape) to ``shape`` by the minimum."""
     return _reduce_to_shape(values, shape, np.min)
@@ -105,11 +110,14 @@ class Add(Gate):
 
     def forward_with_cache(self, a, b):
         """Return a + b, and the inputs' shapes: all that the backward reads."""
+        if a.__class__ is np.ndarray and b.__class__ is np.ndarray:
+            return np.add(a, b), (a.shape, b.shape)
         return np.add(a, b), (np.shape(a), np.shape(b))
 
     def backward_from_cache(self, shapes, grad_output):
         """Pass grad_output to both inputs, summed to each one's shape."""
-        if _same_shape(grad_output, shapes[0]) and shapes[0] == shapes[1]:
+        shape = shapes[0]
+        if shape == shapes[1] and _same_shape(grad_output, shape):
             return grad_output, grad_output  # what unbroadcast returns then
         return unbroadcast(grad_output, shapes[0]), unbroadcast(grad_output, shapes[1])
 

@@ -28,7 +28,9 @@ class Dense(gates.Gate):
 
     def forward(self, x, W, b):
         """Return x @ W + b."""
-        return np.asarray(x, dtype=float) @ W + b
+        if x.__class__ is not np.ndarray or x.dtype != np.float64:
+            x = np.asarray(x, dtype=float)
+        return x @ W + b
 
     def backward(self, x, W, b, grad_output):
         """Return (grad @ W.T, x.T @ grad, grad summed over the batch)."""
@@ -37,7 +39,9 @@ class Dense(gates.Gate):
     def backward_from_cache(self, cache, grad_output, needed=(True, True, True)):
         """Return :meth:`backward`'s gradients, None for those not ``needed`` (data's)."""
         x, W, _ = cache
-        x, grad = np.asarray(x, dtype=float), np.asarray(grad_output, dtype=float)
+        x, grad = np.asarray(x, dtype=float), grad_output
+        if grad.__class__ is not np.ndarray or grad.dtype != np.float64:
+            grad = np.asarray(grad, dtype=float)
         if x.ndim == 1:
             return W @ grad if needed[0] else None, np.outer(x, grad), grad
         # np.add.reduce is what ndarray.sum runs, without its Python-level wrapper
@@ -83,12 +87,12 @@ class Loss(gates.Gate):
 
     def _target(self, prediction):
         """Return the target prepared for predictions of this shape (once per shape)."""
-        shape = prediction.shape if isinstance(prediction, np.ndarray) else np.shape(prediction)
-        if self._prepared is None or self._prepared[0] != shape:
+        prepared, shape = self._prepared, gates.shape_of(prediction)
+        if prepared is None or prepared[0] != shape:
             prepare = getattr(self.function, "prepare", None)
             target = self.target if prepare is None else prepare(self.target, prediction)
-            self._prepared = (shape, target)
-        return self._prepared[1]
+            self._prepared = prepared = (shape, target)
+        return prepared[1]
 
     def forward(self, prediction):
         """Return the reduced loss as a 0-d array."""
@@ -122,21 +126,41 @@ class Loss(gates.Gate):
 
 
 class WeightPenalty(gates.Gate):
-    """l2 / 2 * sum(W**2): the weight decay term of seed 001."""
+    """l2 / 2 * (sum(W1**2) + sum(W2**2) + ...): the weight decay term of seed 001.
+
+    A gate of any number of weights, so that a model's penalty is one step, written as
+    seed 001 writes it: ``reg_lambda / 2 * (np.sum(W1**2) + np.sum(W2**2))``.
+
+    >>> penalty = WeightPenalty(0.5)
+    >>> float(penalty.forward(np.ones(2), np.ones(3)))
+    1.25
+    >>> [g.tolist() for g in penalty.backward(np.ones(2), np.ones(3), np.array(2.0))]
+    [[1.0, 1.0], [1.0, 1.0, 1.0]]
+    """
 
     name = "l2_penalty"
 
     def __init__(self, l2: float) -> None:
         self.l2 = float(l2)
 
-    def forward(self, W):
-        """Return l2 / 2 * sum(W**2) as a 0-d array."""
-        W = np.asarray(W, dtype=float)
-        return np.asarray(0.5 * self.l2 * np.vdot(W, W))
+    def forward(self, *weights):
+        """Return l2 / 2 times the sum of every weight's squares, as a 0-d array."""
+        if not weights:
+            raise TypeError("WeightPenalty.forward takes at least one weight")
+        total = 0  # 0 + x is x: the sum of the squares as seed 001 adds them
+        for W in weights:
+            W = np.asarray(W, dtype=float)
+            total = total + np.vdot(W, W)
+        return np.asarray(0.5 * self.l2 * total)
 
-    def backward(self, W, grad_output):
-        """Return grad_output * l2 * W."""
-        return grad_output * self.l2 * np.asarray(W, dtype=float)
+    def backward(self, *weights_and_grad):
+        """Return grad_output * l2 * W for every weight (a bare array for one weight)."""
+        *weights, g = weights_and_grad
+        if g.__class__ is np.ndarray and g.shape == () and g.dtype == np.float64:
+            g = float(g)  # one product of floats, then one pass over each W
+        scale = g * self.l2
+        grads = [scale * np.asarray(W, dtype=float) for W in weights]
+        return grads[0] if len(grads) == 1 else tuple(grads)
 
 
 dense = Dense()

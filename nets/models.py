@@ -112,8 +112,9 @@ class _Model:
             if self.final is not identity:
                 scores = apply(self.final, scores, label="output")
             total = apply(head, scores, label="loss")
-            for weight in self.weights if self.l2 else ():
-                total = apply(penalty, params[weight], label=f"{weight} penalty") + total
+            if self.l2:
+                weights = [params[weight] for weight in self.weights]
+                total = total + apply(penalty, *weights, label="penalty")
             return total
 
         return Circuit(loss, f"{type(self).__name__} loss", input_names=tuple(self.params))
@@ -131,7 +132,8 @@ class _Model:
             self.final,
             self.loss_function,
             getattr(self, "activation", None),
-            tuple((name, value.shape) for name, value in self.params.items()),
+            [*self.params],
+            [value.shape for value in self.params.values()],
         )
         kept = self._recorded
         if kept is None or kept[0] is not X or kept[1] is not y or kept[2] != key:

@@ -118,8 +118,9 @@ class Layer:
 
     def forward(self, x: object) -> np.ndarray:
         """Return ``act(x @ w + b)`` and remember ``x`` for :meth:`backward`."""
-        x = np.asarray(x, dtype=float)
-        if x.shape[-1:] != (self.prev,):
+        if x.__class__ is not np.ndarray or x.dtype != np.float64:
+            x = np.asarray(x, dtype=float)
+        if not x.ndim or x.shape[-1] != self.prev:
             raise ValueError(f"layer {self.name!r} takes {self.prev} inputs, got shape {x.shape}")
         self.x = x
         self.z = self.linear.forward(x, self.w, self.b)
@@ -148,7 +149,9 @@ class Layer:
         if not hasattr(self, "z"):
             raise RuntimeError(f"layer {self.name!r}: call forward before backward")
         _, act_backward, backward, data_backward = self._used
-        grad_z = act_backward(self._act_cache, np.asarray(grad, dtype=float))
+        if grad.__class__ is not np.ndarray or grad.dtype != np.float64:
+            grad = np.asarray(grad, dtype=float)
+        grad_z = act_backward(self._act_cache, grad)
         backward = backward if input_gradient else data_backward
         grad_x, self.grad_w, self.grad_b = backward((self.x, self.w, self.b), grad_z)
         return grad_x
@@ -214,11 +217,13 @@ class Network:
         if l2 < 0:
             raise ValueError(f"l2 must be >= 0, got {l2}")
         self.layers, self.reduction, self.penalty = layers, reduction, WeightPenalty(l2)
-        self._keys = tuple(
-            (f"{name}.{attribute}", layer, attribute)
-            for name, layer in zip(self.names, layers, strict=True)
-            for attribute in ("w", "b")
-        )
+        named = zip(self.names, layers, strict=True)
+        keys = [(f"{name}.{a}", layer, a) for name, layer in named for a in "wb"]
+        #: ``(key, layer, attribute)`` of the parameters, and of their gradients.
+        self._keys = {
+            "": tuple(keys),
+            "grad_": tuple((key, layer, "grad_" + a) for key, layer, a in keys),
+        }
         self.loss_function = LOSSES[loss]()
         self._kept_head: tuple | None = None  # (y, its loss gate), see _head
         if loss == "cross_entropy" and layers[-1].n == 1:
@@ -226,7 +231,7 @@ class Network:
 
     def _arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """Return each layer's ``prefix + "w"`` and ``prefix + "b"``, keyed ``"name.w"``."""
-        return {key: getattr(layer, prefix + attribute) for key, layer, attribute in self._keys}
+        return {key: getattr(layer, attribute) for key, layer, attribute in self._keys[prefix]}
 
     @property
     def params(self) -> dict[str, np.ndarray]:
@@ -272,11 +277,12 @@ class Network:
         return kept[1]
 
     def _backpropagate(self, grad: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
-        for k in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[k]
+        layers, penalty = self.layers, self.penalty if self.penalty.l2 else None
+        for k in range(len(layers) - 1, -1, -1):
+            layer = layers[k]
             grad = layer.backward(grad, input_gradient=input_gradient or k > 0)
-            if self.penalty.l2:
-                layer.grad_w = layer.grad_w + self.penalty.backward(layer.w, 1.0)
+            if penalty is not None:
+                layer.grad_w = layer.grad_w + penalty.backward(layer.w, 1.0)
         return grad
 
     def gradients(self, X: object, y: object) -> dict[str, np.ndarray]:

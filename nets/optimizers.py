@@ -62,19 +62,28 @@ class Optimizer:
 
     def step(self, params: Mapping[str, np.ndarray], grads: Arrays) -> None:
         """Update every parameter in place from its gradient."""
+        state = self.state
+        for name, value, grad in self._pairs(params, grads):
+            value += self.delta(grad, state.setdefault(name, {}))
+
+    def _pairs(self, params: Mapping[str, np.ndarray], grads: Arrays) -> list[tuple]:
+        """Return ``(name, parameter, gradient)`` of a step, checked, and count the step."""
         if params.keys() != grads.keys():
             raise ValueError(
                 f"params and grads must have the same keys: {sorted(params)} vs {sorted(grads)}"
             )
-        self.t += 1
+        pairs = []
         for name, value in params.items():
-            grad = np.asarray(grads[name], dtype=float)
+            grad = grads[name]
+            if grad.__class__ is not np.ndarray or grad.dtype != np.float64:
+                grad = np.asarray(grad, dtype=float)
             if grad.shape != value.shape:
                 raise ValueError(
                     f"gradient of {name!r} has shape {grad.shape}, parameter {value.shape}"
                 )
-            state = self.state.setdefault(name, {})
-            value += self.delta(grad, state)
+            pairs.append((name, value, grad))
+        self.t += 1
+        return pairs
 
     def update(
         self, grad_w: np.ndarray, grad_b: np.ndarray, **kwds: object
@@ -89,19 +98,27 @@ class Optimizer:
         >>> SGD(eta=0.1).update(np.array([1.0]), np.array([-2.0]))
         (array([-0.1]), array([0.2]))
         """
+        grad_w, grad_b = self._counted(grad_w, grad_b, kwds)
+        state = self.state
+        return (
+            self.delta(grad_w, state.setdefault("w", {})),
+            self.delta(grad_b, state.setdefault("b", {})),
+        )
+
+    def _counted(self, grad_w: object, grad_b: object, kwds: dict) -> tuple[np.ndarray, ...]:
+        """Check :meth:`update`'s arguments, count the step, return the gradients as arrays."""
         if kwds:
             unknown = set(kwds) - {"t"}
             if unknown:
                 raise TypeError(f"update() got unexpected keywords {sorted(unknown)}")
             if kwds["t"] != self.t + 1:
                 raise ValueError(f"t={kwds['t']} but this is step {self.t + 1} of the optimizer")
-        grad_w, grad_b = np.asarray(grad_w, dtype=float), np.asarray(grad_b, dtype=float)
+        if grad_w.__class__ is not np.ndarray or grad_w.dtype != np.float64:
+            grad_w = np.asarray(grad_w, dtype=float)
+        if grad_b.__class__ is not np.ndarray or grad_b.dtype != np.float64:
+            grad_b = np.asarray(grad_b, dtype=float)
         self.t += 1
-        state = self.state
-        return (
-            self.delta(grad_w, state.setdefault("w", {})),
-            self.delta(grad_b, state.setdefault("b", {})),
-        )
+        return grad_w, grad_b
 
     def delta(self, grad: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
         """Return the change of one parameter (its state is updated in place)."""
@@ -122,6 +139,19 @@ class SGD(Optimizer):
     def delta(self, grad, state):
         """Return -lr * g."""
         return -self.lr * grad
+
+    def update(
+        self, grad_w: np.ndarray, grad_b: np.ndarray, **kwds: object
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(-lr * grad_w, -lr * grad_b)`` (see :meth:`Optimizer.update`)."""
+        grad_w, grad_b = self._counted(grad_w, grad_b, kwds)
+        return -self.lr * grad_w, -self.lr * grad_b
+
+    def step(self, params: Mapping[str, np.ndarray], grads: Arrays) -> None:
+        """Subtract lr * g from every parameter, in place (the bits of adding the delta)."""
+        lr = self.lr
+        for _, value, grad in self._pairs(params, grads):
+            value -= lr * grad
 
 
 class Momentum(Optimizer):

@@ -27,8 +27,12 @@ gradient (all of them data) is not run backward at all.
 >>> replay = compile_steps(steps, 2, constants={}, output=3, shapes=shapes, title="a*b + a")
 >>> print(replay.source.split("def forward")[0].strip())
 def evaluate(v0, v1):
-    v2 = asarray(P0(v0, v1), dtype=float)  # mul#0
-    v3 = asarray(P1(v2, v0), dtype=float)  # add#1
+    v2 = P0(v0, v1)  # mul#0
+    if v2.__class__ is not ndarray or v2.dtype is not F64 or v2.shape != S2:
+        v2 = coerced(v2, S2, 'mul#0')
+    v3 = P1(v2, v0)  # add#1
+    if v3.__class__ is not ndarray or v3.dtype is not F64 or v3.shape != S3:
+        v3 = coerced(v3, S3, 'add#1')
     del v2
     return v3
 >>> output, caches, values = replay.forward(np.array(2.0), np.array(3.0))
@@ -46,6 +50,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from nets import replay_checks
+from nets.circuit import seed_gradient
 from nets.gates import Gate
 
 
@@ -88,30 +94,6 @@ class Instruction:
     def backward_of_inputs(self) -> bool:
         """Whether the backward is the default one: ``gate.backward(*cache, grad)``."""
         return getattr(self.backward, "__func__", None) is Gate.backward_from_cache
-
-
-def _broadcast(gradient: object, shape: tuple[int, ...]) -> object:
-    """Return a value's first gradient: as it is with the value's shape, else broadcast."""
-    return gradient if np.shape(gradient) == shape else np.zeros(shape) + gradient
-
-
-def _single(local: tuple | list, name: str) -> object:
-    """Return the gradient of a one-input gate that returned it in a tuple or list."""
-    if len(local) != 1:
-        _miscounted(local, 1, name)
-    return local[0]
-
-
-def _reshaped(shape: tuple[int, ...], recorded: tuple[int, ...], name: str) -> None:
-    raise ValueError(
-        f"gate {name!r} returned shape {shape} where the recording saw {recorded}: the "
-        "circuit's wiring depends on the values, so record it again at these inputs"
-    )
-
-
-def _miscounted(local: object, inputs: int, name: str) -> None:
-    got = len(local) if isinstance(local, tuple | list) else 1
-    raise ValueError(f"gate {name!r} returned {got} gradients for {inputs} inputs")
 
 
 class _Writer:
@@ -163,12 +145,19 @@ def _free(w: _Writer, slots: Sequence[int]) -> None:
         w.line(f"del {', '.join(names)}")
 
 
+def _coerce(w: _Writer, v: str, step: Instruction) -> None:
+    """Write the check that a gate's output is a float64 array of the recorded shape."""
+    w.line(f"if {v}.__class__ is not ndarray or {v}.dtype is not F64 or {v}.shape != S{step.out}:")
+    w.line(f"{v} = coerced({v}, S{step.out}, {step.name!r})", 2)
+
+
 def _write_evaluate(w: _Writer, steps: Sequence[Instruction], leaves: int, output: int) -> None:
     w.line(f"def evaluate({', '.join(f'v{i}' for i in range(leaves))}):", 0)
     freed = _freed(steps, {output}, leaves)
     for k, step in enumerate(steps):
-        call = f"P{k}({w.arguments(step)})"
-        w.line(f"v{step.out} = asarray({call}, dtype=float){_comment(step.name)}")
+        v = f"v{step.out}"
+        w.line(f"{v} = P{k}({w.arguments(step)}){_comment(step.name)}")
+        _coerce(w, v, step)
         _free(w, freed.get(k, ()))
     w.line(f"return {w.value(output)}")
 
@@ -177,19 +166,23 @@ def _write_forward(
     w: _Writer, steps: Sequence[Instruction], leaves: int, output: int, kept: list[int]
 ) -> None:
     w.line(f"def forward({', '.join(f'v{i}' for i in range(leaves))}):", 0)
+    _forward_body(w, steps, leaves, output, kept)
+    caches = _tuple(_caches(steps))
+    w.line(f"return {w.value(output)}, {caches}, {_tuple([w.value(a) for a in kept])}")
+
+
+def _forward_body(
+    w: _Writer, steps: Sequence[Instruction], leaves: int, output: int, kept: list[int]
+) -> None:
     freed = _freed(steps, {output, *kept}, leaves)
     for k, step in enumerate(steps):
         v = f"v{step.out}"
         if step.caches_inputs:  # the cache would be the inputs: the backward reads them
-            w.line(f"{v} = asarray(P{k}({w.arguments(step)}), dtype=float){_comment(step.name)}")
+            w.line(f"{v} = P{k}({w.arguments(step)}){_comment(step.name)}")
         else:
             w.line(f"{v}, c{k} = F{k}({w.arguments(step)}){_comment(step.name)}")
-            w.line(f"{v} = asarray({v}, dtype=float)")
-        w.line(f"if {v}.shape != S{step.out}:")
-        w.line(f"reshaped({v}.shape, S{step.out}, {step.name!r})", 2)
+        _coerce(w, v, step)
         _free(w, freed.get(k, ()))
-    caches = _tuple(_caches(steps))
-    w.line(f"return {w.value(output)}, {caches}, {_tuple([w.value(a) for a in kept])}")
 
 
 def _caches(steps: Sequence[Instruction]) -> list[str]:
@@ -214,6 +207,14 @@ def _write_backward(
         w.line(f"{_tuple(_caches(steps))} = caches")
     if kept:
         w.line(f"{_tuple([w.value(a) for a in kept])} = values")
+    assigned = _backward_body(w, steps, output, {})
+    w.line(f"return {_tuple([f'g{i}' if i in assigned else 'None' for i in range(leaves)])}")
+
+
+def _backward_body(
+    w: _Writer, steps: Sequence[Instruction], output: int, freed: Mapping[int, list[str]]
+) -> set[int]:
+    """Write the reverse pass; return the slots it assigns a gradient to."""
     assigned = {output}
     for k in range(len(steps) - 1, -1, -1):
         step = steps[k]
@@ -221,14 +222,15 @@ def _write_backward(
             continue  # every input is data: nobody reads these gradients
         n, name = len(step.arguments), repr(step.name)
         w.line(f"local = {_backward_call(w, k, step)}{_comment(step.name)}")
-        if step.out != output:
-            w.line(f"del g{step.out}")  # read by this gate alone
+        done = ([] if step.out == output else [f"g{step.out}"]) + freed.get(k, [])
+        if done:
+            w.line(f"del {', '.join(done)}")  # the gradient is read by this gate alone
         if n == 1:
             w.line("if isinstance(local, TUPLES):")
             w.line(f"local = single(local, {name})", 2)
         else:
-            w.line(f"if not isinstance(local, TUPLES) or len(local) != {n}:")
-            w.line(f"miscounted(local, {n}, {name})", 2)
+            w.line(f"if local.__class__ is not tuple or len(local) != {n}:")
+            w.line(f"local = counted(local, {n}, {name})", 2)
         for position, a in step.receivers:
             gradient = "local" if n == 1 else f"local[{position}]"
             if a in assigned:
@@ -238,7 +240,62 @@ def _write_backward(
             w.line(f"g{a} = {gradient}")
             w.line(f"if g{a}.__class__ is not ndarray or g{a}.shape != S{a}:")
             w.line(f"g{a} = broadcast(g{a}, S{a})", 2)
-    w.line(f"return {_tuple([f'g{i}' if i in assigned else 'None' for i in range(leaves)])}")
+    return assigned
+
+
+def _released(
+    w: _Writer, steps: Sequence[Instruction], output: int, leaves: int
+) -> dict[int, list[str]]:
+    """Return, per step, the caches and kept values its backward reads for the last time."""
+    released: dict[int, list[str]] = {}
+    last: dict[int, int] = {}
+    for k in range(len(steps) - 1, -1, -1):
+        step = steps[k]
+        if not step.receivers:
+            continue
+        if not step.caches_inputs:
+            released.setdefault(k, []).append(f"c{k}")
+            continue
+        for a in step.arguments:
+            if a >= leaves and a != output and a not in w.constants:
+                last[a] = k  # the backward runs down the steps: the smallest k reads last
+    for a, k in sorted(last.items()):
+        released.setdefault(k, []).append(f"v{a}")
+    return released
+
+
+def _write_value_and_gradient(
+    w: _Writer, steps: Sequence[Instruction], leaves: int, output: int, kept: list[int]
+) -> None:
+    """Write the forward and the backward as one function, from the inputs to the gradients.
+
+    What the two-function form passes between them (caches, kept values) stays in
+    locals, each freed after its last read; the inputs are checked and the gradients
+    made the caller's own inline, the way :class:`nets.tape.Tape` does it around the
+    other two.
+    """
+    inputs = [f"v{i}" for i in range(leaves)]
+    w.line(f"def value_and_gradient({', '.join([*inputs, 'grad_output'])}):", 0)
+    for i, v in enumerate(inputs):
+        w.line(f"if {v}.__class__ is not ndarray or {v}.dtype is not F64 or {v}.shape != S{i}:")
+        w.line(f"{v} = loaded({v}, S{i}, {i})", 2)
+    _forward_body(w, steps, leaves, output, kept)
+    result = w.value(output)
+    w.line(f"g{output} = seed({result}, grad_output)")
+    assigned = _backward_body(w, steps, output, _released(w, steps, output, leaves))
+    for i in range(leaves):
+        g = f"g{i}"
+        if i not in assigned:
+            w.line(f"{g} = zeros(S{i})")
+            continue
+        w.line(f"if {g}.__class__ is not ndarray or {g}.dtype is not F64 or {g}.base is not None:")
+        w.line(f"{g} = array({g}, dtype=float)", 2)
+    grads = [f"g{i}" for i in range(leaves)]
+    ids = ", ".join(f"id({name})" for name in [*grads, *inputs])
+    w.line(f"grads = {_tuple(grads)}")
+    w.line(f"if len({{{ids}}}) != {2 * leaves}:  # one is an input or another's")
+    w.line(f"grads = owned(grads, {_tuple(inputs)}, {_tuple([f'S{i}' for i in range(leaves)])})", 2)
+    w.line(f"return {result}, grads")
 
 
 def _kept(steps: Sequence[Instruction], constants: Mapping[int, object]) -> list[int]:
@@ -290,15 +347,16 @@ def compile_steps(
     _write_evaluate(w, steps, leaves, output)
     _write_forward(w, steps, leaves, output, kept)
     _write_backward(w, steps, kept, output, leaves)
+    _write_value_and_gradient(w, steps, leaves, output, kept)
     source = "\n".join(w.lines) + "\n"
     namespace: dict[str, object] = {
-        "asarray": np.asarray,
         "ndarray": np.ndarray,
+        "F64": np.dtype(np.float64),
         "TUPLES": (tuple, list),
-        "broadcast": _broadcast,
-        "single": _single,
-        "miscounted": _miscounted,
-        "reshaped": _reshaped,
+        "array": np.array,
+        "zeros": np.zeros,
+        "seed": seed_gradient,
+        **{name: getattr(replay_checks, name) for name in replay_checks.CALLED},
         **{f"S{slot}": tuple(shape) for slot, shape in shapes.items()},
         **{f"k{slot}": value for slot, value in constants.items()},
     }
@@ -315,5 +373,6 @@ def compile_steps(
         evaluate=namespace["evaluate"],
         forward=namespace["forward"],
         backward=namespace["backward"],
+        value_and_gradient=namespace["value_and_gradient"],
         source=source,
     )

@@ -34,6 +34,7 @@ import numpy as np
 from nets.circuit import Circuit, Value, seed_gradient, steps
 from nets.gates import Gate
 from nets.replay import Instruction, compile_steps
+from nets.replay_checks import loaded, owned
 
 
 def _owner(gate: Gate, attribute: str) -> type | None:
@@ -97,25 +98,6 @@ def _pair_holds(gate: Gate) -> bool:
 
 def _instance_attributes(gate: Gate) -> dict:
     return getattr(gate, "__dict__", {})  # a gate with __slots__ has none
-
-
-def _owned(gradients: Sequence[object], inputs: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
-    """Return the gradients, each copied unless it is a float64 array of its own.
-
-    A gradient that is a view, an input, another gradient (``a + b`` hands one array
-    to both inputs) or not float64 is copied: a caller who updates a parameter in
-    place, or edits one gradient, must not change another.
-    """
-    seen = {id(x) for x in inputs}
-    results = []
-    for g in gradients:
-        if g.__class__ is not np.ndarray or g.dtype != np.float64 or g.base is not None:
-            g = np.array(g, dtype=float)
-        elif id(g) in seen:
-            g = g.copy()
-        seen.add(id(g))
-        results.append(g)
-    return tuple(results)
 
 
 class Tape:
@@ -199,15 +181,13 @@ class Tape:
         return cls(output if isinstance(output, Value) else Value(output), leaves, circuit.name)
 
     def _load(self, inputs: Sequence[object]) -> list[np.ndarray]:
+        self._count(inputs)
+        pairs = enumerate(zip(inputs, self.shapes, strict=True))
+        return [loaded(x, shape, i) for i, (x, shape) in pairs]
+
+    def _count(self, inputs: Sequence[object]) -> None:
         if len(inputs) != len(self.shapes):
             raise TypeError(f"the tape takes {len(self.shapes)} inputs, got {len(inputs)}")
-        loaded = []
-        for i, (x, shape) in enumerate(zip(inputs, self.shapes, strict=True)):
-            x = np.asarray(x, dtype=float)
-            if x.shape != shape:
-                raise ValueError(f"input {i} has shape {x.shape}; the tape was recorded at {shape}")
-            loaded.append(x)
-        return loaded
 
     def evaluate(self, *inputs: object) -> np.ndarray:
         """Evaluate the circuit at ``inputs`` with the gates' plain forwards (nothing kept)."""
@@ -227,14 +207,16 @@ class Tape:
         inputs, output, caches, values = self._last
         self._last = None  # the intermediate arrays are released
         grads = self._replay.backward(caches, values, seed_gradient(output, grad_output))
-        if any(g is None for g in grads):  # an input no gate passes a gradient to
-            shapes = self.shapes
-            grads = [np.zeros(s) if g is None else g for g, s in zip(grads, shapes, strict=True)]
-        return _owned(grads, inputs)
+        return owned(grads, inputs, self.shapes)
 
     def value_and_gradient(
         self, *inputs: object, grad_output: object = None
     ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-        """Return the output and every input's gradient, from one forward pass."""
-        value = self.forward(*inputs)
-        return value, self.backward(grad_output)
+        """Return the output and every input's gradient, from one forward pass.
+
+        The same gates, in the same order, as :meth:`forward` then :meth:`backward`
+        (the same bits), run as one compiled function.
+        """
+        self._count(inputs)
+        self._last = None
+        return self._replay.value_and_gradient(*inputs, grad_output)
