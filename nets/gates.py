@@ -110,14 +110,11 @@ class Add(Gate):
 
     def forward_with_cache(self, a, b):
         """Return a + b, and the inputs' shapes: all that the backward reads."""
-        if a.__class__ is np.ndarray and b.__class__ is np.ndarray:
-            return np.add(a, b), (a.shape, b.shape)
-        return np.add(a, b), (np.shape(a), np.shape(b))
+        return np.add(a, b), (shape_of(a), shape_of(b))
 
     def backward_from_cache(self, shapes, grad_output):
         """Pass grad_output to both inputs, summed to each one's shape."""
-        shape = shapes[0]
-        if shape == shapes[1] and _same_shape(grad_output, shape):
+        if shapes[0] == shapes[1] and _same_shape(grad_output, shapes[0]):
             return grad_output, grad_output  # what unbroadcast returns then
         return unbroadcast(grad_output, shapes[0]), unbroadcast(grad_output, shapes[1])
 
@@ -163,11 +160,7 @@ class Max(Gate):
         return np.maximum(a, b)
 
     def backward(self, a, b, grad_output):
-        """Route grad_output to the input that won (a on ties: one valid subgradient).
-
-        Seed 003 sends it to both on a tie (``a === x`` and ``b === x``), which counts
-        it twice.
-        """
+        """Route grad_output to the winner, a on ties (seed 003 counts a tie twice: both)."""
         first = np.asarray(a) >= np.asarray(b)
         return (
             unbroadcast(np.where(first, grad_output, 0.0), np.shape(a)),

@@ -22,6 +22,23 @@ def _column(target: np.ndarray, like: np.ndarray) -> np.ndarray:
     return target.reshape(like.shape) if target.size == like.size else target
 
 
+#: Up to this many columns, a row's maximum or sum is taken column by column: numpy's
+#: reduction along a short last axis costs 10 us on 200 x 2 here, a column maximum 1 us.
+#: Below 8 terms numpy adds them in order, as the columns are added: the same bits.
+FEW_COLUMNS = 7
+
+
+def _by_rows(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """Return ``ufunc.reduce(values, axis=1, keepdims=True)`` of a 2-D array."""
+    columns = values.shape[1]
+    if not 1 < columns <= FEW_COLUMNS:
+        return ufunc.reduce(values, axis=1, keepdims=True)
+    result = ufunc(values[:, 0], values[:, 1])
+    for j in range(2, columns):
+        ufunc(result, values[:, j], out=result)
+    return result[:, None]
+
+
 def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim == 2:
@@ -87,10 +104,9 @@ class SoftmaxCrossEntropy:
 
     def value_and_gradient(self, scores, target, value=True, gradient=True):
         """Return ``(value, gradient)`` from one exponential (None for what is not asked)."""
-        # np.maximum.reduce and np.add.reduce are what max() and sum() run, minus a wrapper
-        shifted = scores - np.maximum.reduce(scores, axis=1, keepdims=True)
+        shifted = scores - _by_rows(np.maximum, scores)
         exp = np.exp(shifted)
-        total = np.add.reduce(exp, axis=1, keepdims=True)
+        total = _by_rows(np.add, exp)
         prepared = target.__class__ is np.ndarray and target.ndim == 2 and target.dtype == float
         hot = target if prepared else _one_hot(target, scores.shape[1])
         per_sample = np.log(total[:, 0]) - np.einsum("ij,ij->i", hot, shifted) if value else None

@@ -141,6 +141,12 @@ class _Model:
             self._recorded = kept = (X, y, key, tape)
         return kept[3]
 
+    def replays_its_tape(self) -> bool:
+        """Whether :meth:`loss` and :meth:`gradients` are the tape's, not a subclass's own."""
+        cls = type(self)
+        own = ("tape", "loss", "gradients", "loss_and_gradients")
+        return all(getattr(cls, name) is getattr(_Model, name) for name in own)
+
     def loss(self, X: object, y: object) -> float:
         """Return the reduced loss of the batch plus the weight penalty."""
         return float(self.tape(X, y).evaluate(*self.params.values()))

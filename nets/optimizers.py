@@ -140,13 +140,6 @@ class SGD(Optimizer):
         """Return -lr * g."""
         return -self.lr * grad
 
-    def update(
-        self, grad_w: np.ndarray, grad_b: np.ndarray, **kwds: object
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(-lr * grad_w, -lr * grad_b)`` (see :meth:`Optimizer.update`)."""
-        grad_w, grad_b = self._counted(grad_w, grad_b, kwds)
-        return -self.lr * grad_w, -self.lr * grad_b
-
     def step(self, params: Mapping[str, np.ndarray], grads: Arrays) -> None:
         """Subtract lr * g from every parameter, in place (the bits of adding the delta)."""
         lr = self.lr
@@ -393,24 +386,7 @@ class AdaBelief(Adam):
         return -self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
 
 
+_SERIES = (SGD, Momentum, Nesterov, AdaGrad, RMSprop, AdaDelta, Adam, AdaMax, Nadam)
+_SERIES += (AMSGrad, AdaBound, AMSBound, RMSpropGraves, SMORMS3, AdaBelief)
 #: Every optimizer of the series, by name.
-ALL: dict[str, type[Optimizer]] = {
-    cls.__name__: cls
-    for cls in (
-        SGD,
-        Momentum,
-        Nesterov,
-        AdaGrad,
-        RMSprop,
-        AdaDelta,
-        Adam,
-        AdaMax,
-        Nadam,
-        AMSGrad,
-        AdaBound,
-        AMSBound,
-        RMSpropGraves,
-        SMORMS3,
-        AdaBelief,
-    )
-}
+ALL: dict[str, type[Optimizer]] = {cls.__name__: cls for cls in _SERIES}

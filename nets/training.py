@@ -167,4 +167,31 @@ def vector_problem(
         load(x)
         return flat(work.gradients(X, y))
 
+    replays = getattr(work, "replays_its_tape", None)
+    if callable(replays) and replays():  # loss and gradients are its tape's: no copying in
+        loss, grad = _replaying(work.tape(X, y), shapes, ends)
     return loss, grad, flat(model.params), unflatten
+
+
+def _replaying(tape, shapes: list[tuple[int, ...]], ends: np.ndarray) -> tuple[Callable, Callable]:
+    """Return ``loss(x)`` and ``grad(x)`` replaying ``tape`` on views of ``x``.
+
+    What the model's own ``loss`` and ``gradients`` run (its tape, at its parameters),
+    without writing ``x`` into them first: the same bits.
+    """
+    bounds = list(zip([0, *ends], [*ends, None], shapes, strict=True))
+    one = np.array(1.0)
+
+    def views(x: np.ndarray) -> list[np.ndarray]:
+        x = np.asarray(x, dtype=float)
+        return [x[start:stop].reshape(shape) for start, stop, shape in bounds]
+
+    def loss(x: np.ndarray) -> float:
+        return float(tape.evaluate(*views(x)))
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return np.concatenate(
+            [g.ravel() for g in tape.value_and_gradient(*views(x), grad_output=one)[1]]
+        )
+
+    return loss, grad

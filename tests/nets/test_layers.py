@@ -113,6 +113,19 @@ def test_the_weight_penalty_passes_and_its_gradient_is_l2_times_w():
     np.testing.assert_allclose(penalty.backward(W, 1.0), 0.3 * W)
 
 
+def test_the_penalty_of_several_weights_passes_and_a_weight_left_unscaled_is_caught():
+    penalty, W1, W2 = WeightPenalty(0.3), np.array([[1.0, -2.0], [0.5, 4.0]]), np.arange(3.0)
+    assert float(penalty.forward(W1, W2)) == 0.5 * 0.3 * (np.vdot(W1, W1) + np.vdot(W2, W2))
+    assert gradcheck.check(penalty.forward, penalty.backward, W1, W2).passed
+
+    def forgets_l2(W1, W2, grad_output):
+        first, _ = penalty.backward(W1, W2, grad_output)
+        return first, grad_output * W2
+
+    result = gradcheck.compare(penalty.forward, forgets_l2, W1, W2)
+    assert not result.passed and {f.location.input for f in result.mismatches} == {1}
+
+
 # -- seed 002's stateful layers ---------------------------------------------------------
 
 
@@ -358,3 +371,15 @@ def test_the_output_layers_err_func_is_the_networks_loss_unless_one_is_given():
     out = Layer(3, 2, act="identity", err_func="cross_entropy", seed=1)
     assert type(Network(hidden, out).loss_function).__name__ == "SoftmaxCrossEntropy"
     assert type(Network(hidden, out, loss="square").loss_function).__name__ == "L2"
+
+
+@pytest.mark.parametrize("columns", range(1, 10))
+def test_the_softmax_row_reductions_are_numpys_bit_for_bit(columns):
+    """Column by column for a few classes: the maximum and the sum numpy's reduce gives."""
+    rng = np.random.default_rng(columns)
+    values = rng.standard_normal((64, columns)) * 10.0 ** rng.uniform(-8, 8, (64, columns))
+    for ufunc in (np.add, np.maximum):
+        for layout in (values, np.asfortranarray(values)):
+            expected = ufunc.reduce(layout, axis=1, keepdims=True)
+            found = losses._by_rows(ufunc, layout)
+            assert found.shape == expected.shape and found.tobytes() == expected.tobytes()

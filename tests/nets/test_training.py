@@ -96,3 +96,20 @@ def test_without_an_optimizer_a_network_of_layers_steps_itself():
 def test_without_an_optimizer_a_model_that_cannot_step_itself_is_refused():
     with pytest.raises(ValueError, match="needs a model with update"):
         train(MLP(2, 2, 2), np.ones((2, 2)), np.array([0, 1]), optimizer=None, steps=1)
+
+
+def test_the_vector_problem_of_a_model_is_its_own_loss_and_gradient_bit_for_bit():
+    """loss(x) and grad(x) replay the tape on views of x: what the model gives at x."""
+    from nets.training import vector_problem
+
+    X, y = data.moons(40, noise=0.2, seed=0)
+    model = MLP(2, 4, 2, l2=0.01, reduction="sum", seed=0)
+    loss, grad, x0, unflatten = vector_problem(model, X, y)
+    x = x0 + np.linspace(-0.1, 0.1, x0.size)
+    at_x = MLP(2, 4, 2, l2=0.01, reduction="sum", seed=0)
+    for name, value in unflatten(x).items():
+        at_x.params[name][...] = value
+    grads = at_x.gradients(X, y)
+    assert loss(x) == at_x.loss(X, y)
+    assert grad(x).tobytes() == np.concatenate([grads[k].ravel() for k in grads]).tobytes()
+    assert x0.tobytes() == np.concatenate([v.ravel() for v in model.params.values()]).tobytes()
