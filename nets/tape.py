@@ -182,8 +182,12 @@ class Tape:
 
     def _load(self, inputs: Sequence[object]) -> list[np.ndarray]:
         self._count(inputs)
-        pairs = enumerate(zip(inputs, self.shapes, strict=True))
-        return [loaded(x, shape, i) for i, (x, shape) in pairs]
+        arrays = list(inputs)
+        for i, shape in enumerate(self.shapes):
+            x = arrays[i]
+            if x.__class__ is not np.ndarray or x.dtype != np.float64 or x.shape != shape:
+                arrays[i] = loaded(x, shape, i)  # converted, or refused with a named error
+        return arrays
 
     def _count(self, inputs: Sequence[object]) -> None:
         if len(inputs) != len(self.shapes):
