@@ -154,10 +154,15 @@ def vector_problem(
         pieces = np.split(np.asarray(x, dtype=float), ends)
         return {n: p.reshape(s) for n, p, s in zip(names, pieces, shapes, strict=True)}
 
+    bounds = list(zip([0, *ends], [*ends, None], shapes, strict=True))
+    replays = getattr(work, "replays_its_tape", None)
+    if callable(replays) and replays():  # loss and gradients are its tape's: no copying in
+        return (*_replaying(work.tape(X, y), bounds), flat(model.params), unflatten)
+    targets = list(work.params.values())  # what loss and gradients read (a Network's layers')
+
     def load(x: np.ndarray) -> None:
-        params = work.params  # Network builds this dict of its layers' own arrays
-        for name, value in unflatten(x).items():
-            params[name][...] = value
+        for target, view in zip(targets, _views(x, bounds), strict=True):
+            target[...] = view
 
     def loss(x: np.ndarray) -> float:
         load(x)
@@ -167,31 +172,28 @@ def vector_problem(
         load(x)
         return flat(work.gradients(X, y))
 
-    replays = getattr(work, "replays_its_tape", None)
-    if callable(replays) and replays():  # loss and gradients are its tape's: no copying in
-        loss, grad = _replaying(work.tape(X, y), shapes, ends)
     return loss, grad, flat(model.params), unflatten
 
 
-def _replaying(tape, shapes: list[tuple[int, ...]], ends: np.ndarray) -> tuple[Callable, Callable]:
+def _views(x: np.ndarray, bounds: list[tuple]) -> list[np.ndarray]:
+    """Return the parameters' pieces of ``x`` (``(start, stop, shape)`` each), as views."""
+    x = np.asarray(x, dtype=float)
+    return [x[start:stop].reshape(shape) for start, stop, shape in bounds]
+
+
+def _replaying(tape, bounds: list[tuple]) -> tuple[Callable, Callable]:
     """Return ``loss(x)`` and ``grad(x)`` replaying ``tape`` on views of ``x``.
 
     What the model's own ``loss`` and ``gradients`` run (its tape, at its parameters),
     without writing ``x`` into them first: the same bits.
     """
-    bounds = list(zip([0, *ends], [*ends, None], shapes, strict=True))
     one = np.array(1.0)
 
-    def views(x: np.ndarray) -> list[np.ndarray]:
-        x = np.asarray(x, dtype=float)
-        return [x[start:stop].reshape(shape) for start, stop, shape in bounds]
-
     def loss(x: np.ndarray) -> float:
-        return float(tape.evaluate(*views(x)))
+        return float(tape.evaluate(*_views(x, bounds)))
 
     def grad(x: np.ndarray) -> np.ndarray:
-        return np.concatenate(
-            [g.ravel() for g in tape.value_and_gradient(*views(x), grad_output=one)[1]]
-        )
+        gradients = tape.value_and_gradient(*_views(x, bounds), grad_output=one)[1]
+        return np.concatenate([g.ravel() for g in gradients])
 
     return loss, grad
