@@ -80,9 +80,10 @@ def report(
     steps: int = STEPS,
     long_steps: int = LONG_STEPS,
     long_runs: tuple[tuple[str, float], ...] = LONG_RUNS,
+    samples: int = SAMPLES,
 ) -> Report:
     """Verify the layers, name a planted bug's layer, and race the optimizers."""
-    X, y = data.moons(SAMPLES, NOISE, seed=SEED)
+    X, y = data.moons(samples, NOISE, seed=SEED)
     net = network()
     verified = verify(net, X, y)
     objective = net.objective(X, y)
@@ -111,7 +112,7 @@ def report(
         "`forward` remembers its input, `backward` stores `grad_w` and `grad_b`. Here "
         "`Network(Layer(2, 16, act='tanh', name='hidden'), Layer(16, 2, act='identity', "
         f"name='output'), loss='cross_entropy', l2={L2})` on "
-        f"`data.moons({SAMPLES}, {NOISE}, seed={SEED})`.",
+        f"`data.moons({samples}, {NOISE}, seed={SEED})`.",
         verified_line(verified),
         "The layers' stateful pass and the network's circuit call the same gates; their "
         f"gradients differ by at most {agreement:.1e}.",

@@ -229,8 +229,9 @@ def test_the_landscape_report_lands_every_optimizer_on_the_flat_valley_where_w_m
 
 @by_report("moons")
 def test_the_moons_report_measures_every_hidden_size_on_held_out_data(quick_reports):
-    found = numbers(quick_reports, "moons")["held_out"]
-    assert [f["hidden"] for f in found] == [1, 3, 5]
+    moons = numbers(quick_reports, "moons")
+    found = moons["held_out"]
+    assert [f["hidden"] for f in found] == sorted(map(int, moons["runs"])) == [1, 3]
     for fit in found:
         assert 0.5 < fit["held_out_accuracy"] <= 1.0 and 0.5 < fit["train_accuracy"] <= 1.0
         assert fit["train_loss"] > 0 and fit["held_out_loss"] > 0
