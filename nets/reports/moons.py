@@ -134,6 +134,7 @@ def _curves(runs: list[Run]):
         right.plot(np.arange(len(run.printed) - len(tail), len(run.printed)), tail - tail.min())
     right.set(xlabel="step", ylabel="loss - its minimum over the window", title="last 200 steps")
     for axes in (left, right):
+        axes.locator_params(axis="x", nbins=5)  # five-digit steps: fewer ticks, no overlap
         axes.grid(True, alpha=0.3)
     return figure
 
