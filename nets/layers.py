@@ -28,9 +28,7 @@ class Dense(gates.Gate):
 
     def forward(self, x, W, b):
         """Return x @ W + b."""
-        if x.__class__ is not np.ndarray or x.dtype != np.float64:
-            x = np.asarray(x, dtype=float)
-        return x @ W + b
+        return np.asarray(x, dtype=float) @ W + b
 
     def backward(self, x, W, b, grad_output):
         """Return (grad @ W.T, x.T @ grad, grad summed over the batch)."""
@@ -39,9 +37,7 @@ class Dense(gates.Gate):
     def backward_from_cache(self, cache, grad_output, needed=(True, True, True)):
         """Return :meth:`backward`'s gradients, None for those not ``needed`` (data's)."""
         x, W, _ = cache
-        x, grad = np.asarray(x, dtype=float), grad_output
-        if grad.__class__ is not np.ndarray or grad.dtype != np.float64:
-            grad = np.asarray(grad, dtype=float)
+        x, grad = np.asarray(x, dtype=float), np.asarray(grad_output, dtype=float)
         if x.ndim == 1:
             return W @ grad if needed[0] else None, np.outer(x, grad), grad
         # np.add.reduce is what ndarray.sum runs, without its Python-level wrapper

@@ -118,9 +118,8 @@ class Layer:
 
     def forward(self, x: object) -> np.ndarray:
         """Return ``act(x @ w + b)`` and remember ``x`` for :meth:`backward`."""
-        if x.__class__ is not np.ndarray or x.dtype != np.float64:
-            x = np.asarray(x, dtype=float)
-        if not x.ndim or x.shape[-1] != self.prev:
+        x = np.asarray(x, dtype=float)
+        if x.shape[-1:] != (self.prev,):
             raise ValueError(f"layer {self.name!r} takes {self.prev} inputs, got shape {x.shape}")
         self.x = x
         self.z = self.linear.forward(x, self.w, self.b)
@@ -149,9 +148,7 @@ class Layer:
         if not hasattr(self, "z"):
             raise RuntimeError(f"layer {self.name!r}: call forward before backward")
         _, act_backward, backward, data_backward = self._used
-        if grad.__class__ is not np.ndarray or grad.dtype != np.float64:
-            grad = np.asarray(grad, dtype=float)
-        grad_z = act_backward(self._act_cache, grad)
+        grad_z = act_backward(self._act_cache, np.asarray(grad, dtype=float))
         backward = backward if input_gradient else data_backward
         grad_x, self.grad_w, self.grad_b = backward((self.x, self.w, self.b), grad_z)
         return grad_x

@@ -74,9 +74,7 @@ class Optimizer:
             )
         pairs = []
         for name, value in params.items():
-            grad = grads[name]
-            if grad.__class__ is not np.ndarray or grad.dtype != np.float64:
-                grad = np.asarray(grad, dtype=float)
+            grad = np.asarray(grads[name], dtype=float)
             if grad.shape != value.shape:
                 raise ValueError(
                     f"gradient of {name!r} has shape {grad.shape}, parameter {value.shape}"
@@ -113,10 +111,7 @@ class Optimizer:
                 raise TypeError(f"update() got unexpected keywords {sorted(unknown)}")
             if kwds["t"] != self.t + 1:
                 raise ValueError(f"t={kwds['t']} but this is step {self.t + 1} of the optimizer")
-        if grad_w.__class__ is not np.ndarray or grad_w.dtype != np.float64:
-            grad_w = np.asarray(grad_w, dtype=float)
-        if grad_b.__class__ is not np.ndarray or grad_b.dtype != np.float64:
-            grad_b = np.asarray(grad_b, dtype=float)
+        grad_w, grad_b = np.asarray(grad_w, dtype=float), np.asarray(grad_b, dtype=float)
         self.t += 1
         return grad_w, grad_b
 
