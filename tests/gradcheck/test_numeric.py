@@ -182,3 +182,33 @@ def test_marginal_failures_measure_their_own_noise_within_a_budget_and_still_fai
     assert result.status is gradcheck.Status.FAIL and len(result.mismatches) > 250
     calls = result.calls_by_phase
     assert 0 < calls["noise"] - 64 <= probe.OWN_NOISE_BUDGET * 64 < calls["ladder"] / 4
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        lambda y: np.array(np.sum(y**3)),  # a float64 0-d array: read inline
+        lambda y: np.sum(y**3),  # a numpy scalar
+        lambda y: float(np.sum(y**3)),  # a Python float
+        lambda y: np.sum(y**3, keepdims=True).astype(np.float32),  # float32, shape (1,)
+        lambda y: np.array(1.0 / y[0]),  # infinite where y[0] = 0: nan
+        lambda y: np.array(np.sqrt(y[1])) if y[1] >= 2.0 else 1 / 0,  # raises below 2
+    ],
+)
+def test_pairs_give_at_elements_values_whatever_forward_returns(output):
+    from gradcheck.numeric.phi import Phi
+
+    x = np.array([1e-300, 2.0, -3.0])
+    base = np.asarray(output(x))
+    cotangent = np.full(base.shape, 0.5)
+    steps = np.array([1e-300, 1e-3, 0.25])
+    pairs = Phi(output, [x], cotangent)
+    plus, minus, width = pairs.pairs(0, np.arange(3), steps)
+    single = Phi(output, [x], cotangent)
+    for k, h in enumerate(steps):
+        up, taken_up = single.at_element(0, k, float(h))
+        down, taken_down = single.at_element(0, k, -float(h))
+        np.testing.assert_array_equal([plus[k], minus[k]], [up, down])
+        assert width[k] == taken_up - taken_down
+    assert pairs.calls == single.calls == 6 and pairs.raised == single.raised
+    assert np.array_equal(x, [1e-300, 2.0, -3.0])
