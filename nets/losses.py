@@ -29,8 +29,14 @@ FEW_COLUMNS = 7
 
 
 def _by_rows(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
-    """Return ``ufunc.reduce(values, axis=1, keepdims=True)`` of a 2-D array."""
+    """Return ``ufunc.reduce(values, axis=1, keepdims=True)`` of a 2-D array.
+
+    The same bits, but for a row of negative zeros only, which numpy's sum starts from
+    +0 (no row of squares or exponentials is one).
+    """
     columns = values.shape[1]
+    if columns == 1:  # one term, from the reduction's identity where it has one
+        return values.copy() if ufunc.identity is None else ufunc(ufunc.identity, values)
     if not 1 < columns <= FEW_COLUMNS:
         return ufunc.reduce(values, axis=1, keepdims=True)
     result = ufunc(values[:, 0], values[:, 1])
@@ -69,6 +75,11 @@ class L2(_ColumnTargets):
     def gradient(self, prediction, target):
         """Return prediction - target."""
         return prediction - _column(target, prediction)
+
+    def value_and_gradient(self, prediction, target):
+        """Return :meth:`value` and :meth:`gradient` from one difference (the same bits)."""
+        error = prediction - _column(target, prediction)
+        return 0.5 * _by_rows(np.add, error * error)[:, 0], error
 
 
 class MSE(_ColumnTargets):
