@@ -117,7 +117,6 @@ class Phi:
         )
         cells, forward, arguments = memoryview(flat), self._forward, tuple(self._work)
         shape, weight, phi_of = self._shape, self._weight, self._phi_of
-        inline = weight if weight is not None else float("nan")
         values: list[float] = []
         try:
             with self._silenced():
@@ -129,12 +128,12 @@ class Phi:
                         values.append(self._raised(exc))
                     else:
                         if (
-                            output.__class__ is np.ndarray
+                            weight is not None
+                            and output.__class__ is np.ndarray
                             and output.dtype is NUMERIC_DTYPE
                             and output.shape == shape
-                            and weight is not None
                         ):
-                            values.append(inline * output.item())
+                            values.append(weight * output.item())
                         else:
                             values.append(phi_of(output))
                     if cells[index] != moved:
