@@ -58,6 +58,14 @@ class Evaluation:
     backward_calls: int
 
 
+def _unchanged(after: np.ndarray, before: np.ndarray) -> bool:
+    """Whether a copy handed to user code still equals the array it was made from.
+
+    ``np.array_equal`` for two finite arrays of one dtype, without its conversions.
+    """
+    return after.shape == before.shape and bool((after == before).all())
+
+
 def _call_forward(forward: Callable[..., object], inputs: Inputs) -> np.ndarray:
     arguments = inputs.fresh()
     try:
@@ -69,7 +77,7 @@ def _call_forward(forward: Callable[..., object], inputs: Inputs) -> np.ndarray:
             f"forward raised {type(exc).__name__} at the given inputs: {exc}"
         ) from exc
     for name, after, before in zip(inputs.names, arguments, inputs.given, strict=True):
-        if not np.array_equal(after, before):
+        if not _unchanged(after, before):
             raise ForwardContractError(
                 f"forward modified its input {name!r} in place; a checked function must "
                 "leave its inputs unchanged (copy before writing into them)."
@@ -87,9 +95,8 @@ def _call_forward(forward: Callable[..., object], inputs: Inputs) -> np.ndarray:
         )
     if output.size == 0:
         raise ForwardContractError(f"forward returned an empty array (shape {output.shape}).")
-    bad = ~np.isfinite(output)
-    if bad.any():
-        where = [int(i) for i in np.argwhere(bad)[0]]
+    if not np.isfinite(output).all():
+        where = [int(i) for i in np.argwhere(~np.isfinite(output))[0]]
         raise ForwardContractError(
             f"forward returned {output[tuple(where)]} at output index {where}; the inputs "
             "may lie outside the function's domain."
@@ -148,9 +155,8 @@ def _validate_gradient(raw: object, name: str, like: np.ndarray) -> np.ndarray:
             f"backward's gradient for {name!r} has shape {gradient.shape}, but the input "
             f"has shape {like.shape}.{advice}"
         )
-    bad = ~np.isfinite(gradient)
-    if bad.any():
-        where = [int(i) for i in np.argwhere(bad)[0]]
+    if not np.isfinite(gradient).all():
+        where = [int(i) for i in np.argwhere(~np.isfinite(gradient))[0]]
         raise BackwardContractError(
             f"backward's gradient for {name!r} holds {gradient[tuple(where)]} at {where}."
         )
@@ -170,9 +176,9 @@ def call_backward(
     except Exception as exc:
         raise BackwardContractError(f"backward raised {type(exc).__name__}: {exc}") from exc
     for name, after, before in zip(inputs.names, arguments, inputs.given, strict=True):
-        if not np.array_equal(after, before):
+        if not _unchanged(after, before):
             raise BackwardContractError(f"backward modified its input {name!r} in place.")
-    if not np.array_equal(grad_output, cotangent):
+    if not _unchanged(grad_output, cotangent):
         raise BackwardContractError(
             "backward modified grad_output in place; callers reuse it (copy before "
             "writing, e.g. delta = probs.copy())."
@@ -226,7 +232,7 @@ def _check_linearity(
     ``nondeterminism`` is the relative call-to-call difference accepted (0 for a
     backward that repeated itself exactly).
     """
-    scale = max(float(np.max(np.abs(g))) for g in gradients)
+    scale = max(float(np.abs(g).max()) for g in gradients)
     precision = np.finfo(inputs.dtype)
     # Below the smallest normal number, scaling by 2 is no longer exact: subnormal results
     # carry fewer bits, so differences down there are rounding.
@@ -237,7 +243,7 @@ def _check_linearity(
     )
     zero = call_backward(backward, inputs, np.zeros_like(cotangent))
     for name, g in zip(inputs.names, zero, strict=True):
-        if np.max(np.abs(g)) > allowed:
+        if np.abs(g).max() > allowed:
             raise BackwardLinearityError(
                 f"backward with grad_output = 0 returns a nonzero gradient for {name!r} "
                 f"(max |value| {np.max(np.abs(g)):.3g}); a vector-Jacobian product is "
@@ -245,7 +251,7 @@ def _check_linearity(
             )
     scaled = call_backward(backward, inputs, (LINEARITY_SCALE * cotangent).astype(cotangent.dtype))
     for name, g, reference in zip(inputs.names, scaled, gradients, strict=True):
-        deviation = float(np.max(np.abs(g - LINEARITY_SCALE * reference)))
+        deviation = float(np.abs(g - LINEARITY_SCALE * reference).max())
         if deviation > allowed:
             raise BackwardLinearityError(
                 f"backward is not linear in grad_output for {name!r}: scaling grad_output "
@@ -259,9 +265,9 @@ def _check_linearity(
 
 def _deviation(first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
     """Return the largest ``|first - second|`` and its size relative to ``max |first|``."""
-    largest = float(np.max(np.abs(first), initial=0.0))
+    largest = float(np.abs(first).max(initial=0.0))
     with np.errstate(invalid="ignore", over="ignore"):
-        worst = float(np.max(np.abs(first - second), initial=0.0))
+        worst = float(np.abs(first - second).max(initial=0.0))
     if worst == 0.0:
         return 0.0, 0.0
     return worst, worst / largest if largest > 0.0 else float("inf")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,10 +23,10 @@ def element_scales(inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 def _rms(values: np.ndarray) -> float:
     """Root mean square, without overflow for values near the float maximum."""
-    largest = float(np.max(np.abs(values), initial=0.0))
-    if largest == 0.0 or not np.isfinite(largest):
+    largest = float(np.abs(values).max(initial=0.0))
+    if largest == 0.0 or largest - largest != 0.0:  # zero or not finite
         return largest
-    return largest * float(np.sqrt(np.mean((values / largest) ** 2)))
+    return largest * math.sqrt(float(((values / largest) ** 2).mean()))
 
 
 @dataclass(frozen=True)
