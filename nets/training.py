@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,7 +115,7 @@ def train(
         else:
             chosen = rng.choice(len(X), size=batch_size, replace=False)
             grads = model.gradients(X[chosen], y[chosen])
-        norms[step] = np.sqrt(sum(np.vdot(g, g) for g in grads.values()))
+        norms[step] = _norm(grads.values())
         if update is None:
             optimizer.step(model.params, grads)
         else:
@@ -126,6 +127,18 @@ def train(
     if one_pass:
         losses[-1] = model.loss(X, y)
     return History(losses, norms, snapshots)
+
+
+def _norm(arrays: Iterable[np.ndarray]) -> float:
+    """Return the Euclidean norm over all ``arrays``, summed in their order.
+
+    The bits of ``np.sqrt(sum(np.vdot(g, g) for g in arrays))`` in a third fewer calls
+    (a loop, not a generator; ``math.sqrt`` rounds as ``np.sqrt`` does).
+    """
+    total = 0.0
+    for g in arrays:
+        total += np.vdot(g, g)
+    return math.sqrt(total)
 
 
 def vector_problem(

@@ -41,6 +41,17 @@ def test_history_has_one_loss_and_gradient_norm_per_step_and_true_snapshots():
     assert history.snapshots[50]["W1"] is not model.params["W1"]
 
 
+def test_the_gradient_norm_is_that_of_the_gradient_each_step_used():
+    X, y = data.moons(100, seed=1)
+    model, replay = moons_model(), moons_model()
+    history = train(model, X, y, SGD(lr=0.01), steps=5)
+    for step in range(5):
+        grads = replay.gradients(X, y)
+        norm = np.sqrt(sum(np.sum(g * g) for g in grads.values()))
+        assert history.grad_norm[step] == pytest.approx(norm, rel=1e-14)
+        SGD(lr=0.01).step(replay.params, grads)
+
+
 def test_minibatches_are_seeded():
     X, y = data.moons(100, seed=1)
     runs = [
