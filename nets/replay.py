@@ -4,7 +4,7 @@
 them out as the source of three functions and compiles it, the way ``torch.fx``
 turns a graph into code:
 
-- ``evaluate(v0, v1, ...)``: the gates' plain forwards, down the steps;
+- ``evaluate(v0, v1, ...)``: the inputs checked, then the gates' plain forwards;
 - ``forward(v0, v1, ...)``: their ``forward_with_cache``, returning the output, the
   caches and the inputs of the gates whose cache is their inputs;
 - ``backward(caches, values, g)``: their ``backward_from_cache`` back up the steps,
@@ -27,6 +27,10 @@ gradient (all of them data) is not run backward at all.
 >>> replay = compile_steps(steps, 2, constants={}, output=3, shapes=shapes, title="a*b + a")
 >>> print(replay.source.split("def forward")[0].strip())
 def evaluate(v0, v1):
+    if v0.__class__ is not ndarray or v0.dtype is not F64 or v0.shape != S0:
+        v0 = loaded(v0, S0, 0)
+    if v1.__class__ is not ndarray or v1.dtype is not F64 or v1.shape != S1:
+        v1 = loaded(v1, S1, 1)
     v2 = P0(v0, v1)  # mul#0
     if v2.__class__ is not ndarray or v2.dtype is not F64 or v2.shape != S2:
         v2 = coerced(v2, S2, 'mul#0')
@@ -42,8 +46,6 @@ def evaluate(v0, v1):
 
 from __future__ import annotations
 
-import linecache
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -53,6 +55,7 @@ import numpy as np
 from nets import replay_checks
 from nets.circuit import seed_gradient
 from nets.gates import Gate
+from nets.source import comment, compiled, tuple_display
 
 
 @dataclass(frozen=True)
@@ -116,15 +119,6 @@ class _Writer:
         self.lines.append("    " * indent + text)
 
 
-def _tuple(names: Sequence[str]) -> str:
-    """Return a tuple display of ``names``: ``()``, ``(a,)``, ``(a, b)``."""
-    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
-
-
-def _comment(name: str) -> str:
-    return "  # " + " ".join(name.split())
-
-
 def _freed(steps: Sequence[Instruction], keep: set[int], leaves: int) -> dict[int, list[int]]:
     """Return, per step, the values to free after it: read there last, not kept, not inputs.
 
@@ -151,12 +145,21 @@ def _coerce(w: _Writer, v: str, step: Instruction) -> None:
     w.line(f"{v} = coerced({v}, S{step.out}, {step.name!r})", 2)
 
 
+def _load(w: _Writer, inputs: Sequence[str]) -> None:
+    """Write the check that each input is a float64 array of the recorded shape."""
+    for i, v in enumerate(inputs):
+        w.line(f"if {v}.__class__ is not ndarray or {v}.dtype is not F64 or {v}.shape != S{i}:")
+        w.line(f"{v} = loaded({v}, S{i}, {i})", 2)
+
+
 def _write_evaluate(w: _Writer, steps: Sequence[Instruction], leaves: int, output: int) -> None:
-    w.line(f"def evaluate({', '.join(f'v{i}' for i in range(leaves))}):", 0)
+    inputs = [f"v{i}" for i in range(leaves)]
+    w.line(f"def evaluate({', '.join(inputs)}):", 0)
+    _load(w, inputs)
     freed = _freed(steps, {output}, leaves)
     for k, step in enumerate(steps):
         v = f"v{step.out}"
-        w.line(f"{v} = P{k}({w.arguments(step)}){_comment(step.name)}")
+        w.line(f"{v} = P{k}({w.arguments(step)}){comment(step.name)}")
         _coerce(w, v, step)
         _free(w, freed.get(k, ()))
     w.line(f"return {w.value(output)}")
@@ -167,8 +170,8 @@ def _write_forward(
 ) -> None:
     w.line(f"def forward({', '.join(f'v{i}' for i in range(leaves))}):", 0)
     _forward_body(w, steps, leaves, output, kept)
-    caches = _tuple(_caches(steps))
-    w.line(f"return {w.value(output)}, {caches}, {_tuple([w.value(a) for a in kept])}")
+    caches = tuple_display(_caches(steps))
+    w.line(f"return {w.value(output)}, {caches}, {tuple_display([w.value(a) for a in kept])}")
 
 
 def _forward_body(
@@ -178,9 +181,9 @@ def _forward_body(
     for k, step in enumerate(steps):
         v = f"v{step.out}"
         if step.caches_inputs:  # the cache would be the inputs: the backward reads them
-            w.line(f"{v} = P{k}({w.arguments(step)}){_comment(step.name)}")
+            w.line(f"{v} = P{k}({w.arguments(step)}){comment(step.name)}")
         else:
-            w.line(f"{v}, c{k} = F{k}({w.arguments(step)}){_comment(step.name)}")
+            w.line(f"{v}, c{k} = F{k}({w.arguments(step)}){comment(step.name)}")
         _coerce(w, v, step)
         _free(w, freed.get(k, ()))
 
@@ -193,7 +196,7 @@ def _backward_call(w: _Writer, k: int, step: Instruction) -> str:
     gradient = f"g{step.out}"
     if step.caches_inputs and step.backward_of_inputs:
         return f"Q{k}({w.arguments(step)}, {gradient})"
-    cache = _tuple(w.names(step)) if step.caches_inputs else f"c{k}"
+    cache = tuple_display(w.names(step)) if step.caches_inputs else f"c{k}"
     if step.backward_of_inputs:
         return f"Q{k}(*{cache}, {gradient})"
     return f"B{k}({cache}, {gradient})"
@@ -204,11 +207,11 @@ def _write_backward(
 ) -> None:
     w.line(f"def backward(caches, values, g{output}):", 0)
     if _caches(steps):
-        w.line(f"{_tuple(_caches(steps))} = caches")
+        w.line(f"{tuple_display(_caches(steps))} = caches")
     if kept:
-        w.line(f"{_tuple([w.value(a) for a in kept])} = values")
+        w.line(f"{tuple_display([w.value(a) for a in kept])} = values")
     assigned = _backward_body(w, steps, output, {})
-    w.line(f"return {_tuple([f'g{i}' if i in assigned else 'None' for i in range(leaves)])}")
+    w.line(f"return {tuple_display([f'g{i}' if i in assigned else 'None' for i in range(leaves)])}")
 
 
 def _backward_body(
@@ -221,7 +224,7 @@ def _backward_body(
         if not step.receivers:
             continue  # every input is data: nobody reads these gradients
         n, name = len(step.arguments), repr(step.name)
-        w.line(f"local = {_backward_call(w, k, step)}{_comment(step.name)}")
+        w.line(f"local = {_backward_call(w, k, step)}{comment(step.name)}")
         done = ([] if step.out == output else [f"g{step.out}"]) + freed.get(k, [])
         if done:
             w.line(f"del {', '.join(done)}")  # the gradient is read by this gate alone
@@ -276,9 +279,7 @@ def _write_value_and_gradient(
     """
     inputs = [f"v{i}" for i in range(leaves)]
     w.line(f"def value_and_gradient({', '.join([*inputs, 'grad_output'])}):", 0)
-    for i, v in enumerate(inputs):
-        w.line(f"if {v}.__class__ is not ndarray or {v}.dtype is not F64 or {v}.shape != S{i}:")
-        w.line(f"{v} = loaded({v}, S{i}, {i})", 2)
+    _load(w, inputs)
     _forward_body(w, steps, leaves, output, kept)
     result = w.value(output)
     w.line(f"g{output} = seed({result}, grad_output)")
@@ -292,9 +293,10 @@ def _write_value_and_gradient(
         w.line(f"{g} = array({g}, dtype=float)", 2)
     grads = [f"g{i}" for i in range(leaves)]
     ids = ", ".join(f"id({name})" for name in [*grads, *inputs])
-    w.line(f"grads = {_tuple(grads)}")
+    w.line(f"grads = {tuple_display(grads)}")
     w.line(f"if len({{{ids}}}) != {2 * leaves}:  # one is an input or another's")
-    w.line(f"grads = owned(grads, {_tuple(inputs)}, {_tuple([f'S{i}' for i in range(leaves)])})", 2)
+    shapes = tuple_display([f"S{i}" for i in range(leaves)])
+    w.line(f"grads = owned(grads, {tuple_display(inputs)}, {shapes})", 2)
     w.line(f"return {result}, grads")
 
 
@@ -365,10 +367,7 @@ def compile_steps(
         namespace[f"Q{k}"] = step.gate.backward
         namespace[f"F{k}"] = step.forward
         namespace[f"B{k}"] = step.backward
-    filename = f"<tape of {' '.join(title.split())} at {id(namespace):#x}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # the source written above
-    weakref.finalize(namespace["backward"], linecache.cache.pop, filename, None)
+    compiled(source, f"tape of {title}", namespace)
     return SimpleNamespace(
         evaluate=namespace["evaluate"],
         forward=namespace["forward"],

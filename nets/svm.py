@@ -26,7 +26,9 @@ Chapter 2's two-layer network, :class:`TwoLayerNet`, is trained the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -83,8 +85,16 @@ class PullClassifier:
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Return the score of each point, through the circuit."""
+        return self._scorer(X)()
+
+    def _scorer(self, X: np.ndarray) -> Callable[[], np.ndarray]:
+        """Return the scores of X's points as a function of the parameters' current values.
+
+        The parameters are updated in place, so one recording and one set of inputs
+        serve a whole training run.
+        """
         inputs = self._inputs(np.asarray(X, dtype=float))
-        return self._tape(inputs).evaluate(*inputs)
+        return partial(self._tape(inputs).evaluate, *inputs)
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
         """Return the fraction of points on the side of their label."""
@@ -116,7 +126,29 @@ class PullClassifier:
         return grads
 
     def step(self, point: np.ndarray, label: float, step_size: float = 0.01) -> None:
-        """Pull on one point's score, backpropagate through the circuit, update in place."""
+        """Pull on one point's score, backpropagate through the circuit, update in place.
+
+        The circuit runs on Python floats where it can (:attr:`nets.tape.Tape.floats`:
+        the gates' own bits, without numpy's cost per call on one number), on 0-d
+        arrays otherwise (a circuit with a gate of its own, or a transcendental one).
+        """
+        p = self.params
+        shapes = ((),) * (len(p) + 2)
+        if shapes not in self._tapes:
+            self._tape((*p.values(), np.asarray(point[0]), np.asarray(point[1])))
+        floats = self._tapes[shapes].floats
+        if floats is None:
+            self._step_on_arrays(point, label, step_size)
+            return
+        values = [float(v) for v in p.values()]
+        score, kept = floats.forward(*values, float(point[0]), float(point[1]))
+        grads = floats.backward(kept, pull(score, label))
+        for (name, array), value, grad in zip(p.items(), values, grads, strict=False):
+            if name in self.penalized:
+                grad = grad - value  # the regularization pull
+            array[()] = value + step_size * grad
+
+    def _step_on_arrays(self, point: np.ndarray, label: float, step_size: float) -> None:
         p = self.params
         inputs = (*p.values(), np.asarray(point[0]), np.asarray(point[1]))
         tape = self._tape(inputs)
@@ -211,10 +243,11 @@ def train_svm(
         raise ValueError(f"X must be (N, 2) with N labels, got {X.shape} and {len(y)} labels")
     rng = np.random.default_rng(seed)
     loss, accuracy, params = [], [], []
+    scores_now = svm._scorer(X)
     for _ in range(iterations):
         i = rng.integers(len(X))
         svm.step(X[i], y[i], step_size)
-        scores = svm.scores(X)  # once for both records
+        scores = scores_now()  # once for both records
         loss.append(svm._objective(scores, y))
         accuracy.append(_accuracy(scores, y))
         params.append([float(v) for v in svm.params.values()])

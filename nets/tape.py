@@ -28,10 +28,12 @@ import inspect
 import itertools
 from collections.abc import Callable, Sequence
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 
 from nets.circuit import Circuit, Value, seed_gradient, steps
+from nets.float_replay import compile_floats
 from nets.gates import Gate
 from nets.replay import Instruction, compile_steps
 from nets.replay_checks import loaded, owned
@@ -142,11 +144,15 @@ class Tape:
             slots[id(output)] = next(count)
             self._constants[slots[id(output)]] = output.data
         self._output = slots[id(output)]
-        self._compile()
         self._last: tuple | None = None  # (inputs, output, caches, values) of forward
 
-    def _compile(self) -> None:
-        """Write the steps out as Python (:mod:`nets.replay`), each gate with its pair."""
+    @functools.cached_property
+    def _replay(self) -> SimpleNamespace:
+        """The steps written out as Python (:mod:`nets.replay`), each gate with its pair.
+
+        Compiled on first use: a tape of numbers whose float form is all that runs
+        (seed 003's pull loop) never pays for it.
+        """
         instructions = []
         for name, gate, arguments, out in self._steps:
             data = tuple(a in self._constants for a in arguments)
@@ -157,21 +163,36 @@ class Tape:
             instructions.append(
                 Instruction(name, gate, arguments, out, receivers, forward, backward)
             )
-        self._replay = compile_steps(
+        return compile_steps(
             instructions, len(self.shapes), self._constants, self._output, self._shapes, self._title
         )
-        self.source: str = self._replay.source
+
+    @property
+    def source(self) -> str:
+        """The replay as Python: print it to see what runs."""
+        return self._replay.source
+
+    @functools.cached_property
+    def floats(self) -> SimpleNamespace | None:
+        """The tape on Python floats (:mod:`nets.float_replay`), or None if it has none.
+
+        A tape whose values are all scalars and whose gates are all the library's add,
+        sub, mul, neg, square, max or relu: ``forward(*numbers)`` returns the output and
+        what ``backward(kept, grad_output)`` reads, which returns one float per input.
+        The same bits as :meth:`forward` and :meth:`backward` on 0-d arrays.
+        """
+        if any(shape != () for shape in self._shapes.values()):
+            return None
+        leaves = len(self.shapes)
+        return compile_floats(self._steps, leaves, self._constants, self._output, self._title)
 
     def __getstate__(self) -> dict:
-        """Pickle the steps, not their compiled replay (made again when unpickled)."""
+        """Pickle the steps, not their compiled replays (made again on first use)."""
         state = self.__dict__.copy()
-        del state["_replay"], state["source"]
+        state.pop("_replay", None)
+        state.pop("floats", None)
         state["_last"] = None
         return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._compile()
 
     @classmethod
     def record(cls, circuit: Circuit, *inputs: object) -> Tape:
@@ -195,7 +216,8 @@ class Tape:
 
     def evaluate(self, *inputs: object) -> np.ndarray:
         """Evaluate the circuit at ``inputs`` with the gates' plain forwards (nothing kept)."""
-        return self._replay.evaluate(*self._load(inputs))
+        self._count(inputs)
+        return self._replay.evaluate(*inputs)  # it checks the inputs itself
 
     def forward(self, *inputs: object) -> np.ndarray:
         """Evaluate the circuit at ``inputs``, keeping what :meth:`backward` needs."""

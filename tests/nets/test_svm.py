@@ -7,9 +7,18 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gradcheck
-from nets import data
+from nets import data, gates
+from nets.circuit import Circuit, apply
 from nets.reports.svm import KINK_POINT
-from nets.svm import SVM, TwoLayerNet, pull, score_circuit, train_svm, two_layer_circuit
+from nets.svm import (
+    SVM,
+    PullClassifier,
+    TwoLayerNet,
+    pull,
+    score_circuit,
+    train_svm,
+    two_layer_circuit,
+)
 from nets.training import vector_problem
 from tests.nets.verdicts import assert_passes_or_negligible
 
@@ -106,3 +115,38 @@ def test_chapter_2s_network_trains_through_its_circuit_and_its_circuit_checks_at
     assert history.accuracy[-1] == 1.0 > start
     loss, grad, x, _ = vector_problem(net, X, y)
     gradcheck.check(lambda v: np.asarray(loss(v)), lambda v, g: g * grad(v), x)
+
+
+@pytest.mark.parametrize("kind", [SVM, TwoLayerNet])
+def test_the_pull_loop_on_floats_trains_the_same_bits_as_on_arrays(kind, monkeypatch):
+    X, y = data.svm_points()
+    on_floats = train_svm(kind(), X, y, iterations=2000, seed=5)
+    monkeypatch.setattr(PullClassifier, "step", PullClassifier._step_on_arrays)
+    on_arrays = train_svm(kind(), X, y, iterations=2000, seed=5)
+    fields = ("loss", "accuracy", "params")
+    same = {f: getattr(on_floats, f).tobytes() == getattr(on_arrays, f).tobytes() for f in fields}
+    assert same == dict.fromkeys(fields, True)  # bools: pytest does not diff 16 kB of bytes
+
+
+class DoublingMul(gates.Mul):
+    """A mul gate whose own backward doubles its first input's gradient."""
+
+    def backward(self, a, b, grad_output):
+        return 2.0 * b * grad_output, a * grad_output
+
+
+class WrongScore(SVM):
+    """The score circuit with a's product through :class:`DoublingMul`."""
+
+    circuit = Circuit(lambda a, b, c, x, y: apply(DoublingMul(), a, x) + b * y + c)
+
+
+def test_a_circuit_with_a_gate_of_its_own_trains_with_that_gate_on_arrays():
+    """No float rule stands in for a gate's own backward: the wrong one is what trains."""
+    X, y = data.svm_points()
+    wrong, right = WrongScore(), SVM()
+    assert wrong._tape((*wrong.params.values(), np.array(0.5), np.array(0.5))).floats is None
+    assert right._tape((*right.params.values(), np.array(0.5), np.array(0.5))).floats
+    wrong_run = train_svm(wrong, X, y, iterations=300, seed=0)
+    right_run = train_svm(right, X, y, iterations=300, seed=0)
+    assert wrong_run.params[-1, 0] != right_run.params[-1, 0]  # a's gradient doubled

@@ -1,0 +1,35 @@
+"""Generated Python source, shared by the array replay and the float replay of a tape.
+
+Both write a tape's steps out as straight-line functions and compile them here, with
+the source kept in :mod:`linecache` (so a traceback through a replay shows its line)
+for as long as the compiled functions live.
+"""
+
+from __future__ import annotations
+
+import linecache
+import weakref
+from collections.abc import Sequence
+
+
+def tuple_display(names: Sequence[str]) -> str:
+    """Return a tuple display of ``names``: ``()``, ``(a,)``, ``(a, b)``."""
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+
+
+def comment(name: str) -> str:
+    """Return a step's name as a trailing comment, on one line."""
+    return "  # " + " ".join(name.split())
+
+
+def compiled(source: str, filename: str, namespace: dict[str, object]) -> dict[str, object]:
+    """Run ``source`` in ``namespace`` and return it, the source shown in tracebacks.
+
+    ``filename`` gets the namespace's id appended; the source leaves the cache when
+    its ``backward`` (every replay defines one) is collected.
+    """
+    filename = f"<{' '.join(filename.split())} at {id(namespace):#x}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # source written by nets itself
+    weakref.finalize(namespace["backward"], linecache.cache.pop, filename, None)
+    return namespace
