@@ -122,9 +122,10 @@ class Layer:
         if x.shape[-1:] != (self.prev,):
             raise ValueError(f"layer {self.name!r} takes {self.prev} inputs, got shape {x.shape}")
         self.x = x
-        self.z = self.linear.forward(x, self.w, self.b)
         self._used = self._pairs()  # what backward goes with
-        output, self._act_cache = self._used[0](self.z)
+        # the activation's cache is all its backward reads: x @ w + b itself is freed here
+        # (a tanh's or a sigmoid's caches its output), as plain numpy code frees it
+        output, self._act_cache = self._used[0](self.linear.forward(x, self.w, self.b))
         return output
 
     def _pairs(self) -> tuple[Callable, Callable, Callable, Callable]:
@@ -145,7 +146,7 @@ class Layer:
         ``input_gradient=False`` (the first layer of a network: its input is data)
         lets a dense map skip that gradient; None is returned then.
         """
-        if not hasattr(self, "z"):
+        if not hasattr(self, "_act_cache"):
             raise RuntimeError(f"layer {self.name!r}: call forward before backward")
         _, act_backward, backward, data_backward = self._used
         grad_z = act_backward(self._act_cache, np.asarray(grad, dtype=float))
