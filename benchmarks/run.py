@@ -41,6 +41,16 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def _cpu() -> str:
+    """Return the processor's model name (Linux's /proc/cpuinfo), or what platform says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as lines:
+            names = [line.split(":", 1)[1].strip() for line in lines if "model name" in line]
+    except OSError:
+        names = []
+    return names[0] if names else platform.processor() or "unknown processor"
+
+
 def machine() -> dict:
     blas = [
         f"{i['internal_api']} {i.get('version')} ({i.get('threading_layer')})"
@@ -50,6 +60,7 @@ def machine() -> dict:
     return {
         "python": platform.python_version(),
         "machine": platform.machine(),
+        "cpu": _cpu(),
         "cores": __import__("os").cpu_count(),
         "blas": blas,
         "threads": "one BLAS thread (threadpoolctl), torch.set_num_threads(1)",
@@ -203,7 +214,8 @@ def report(quick: bool) -> Report:
     out.add(
         "Every checker runs on the very same numpy functions with hand-written backward, "
         "in one process (`python benchmarks/run.py" + (" --quick" if quick else "") + "`). "
-        f"Machine: {info['cores']} cores, {info['machine']}, Python {info['python']}; "
+        f"Machine: {info['cores']} cores, {info['machine']} ({info['cpu']}), "
+        f"Python {info['python']}; "
         f"numpy {info['numpy']}, scipy {info['scipy']}, torch {info['torch']}, "
         f"numdifftools {info['numdifftools']}; BLAS: {', '.join(info['blas'])}; "
         f"{info['threads']}; {info['allocator']}." + torch_line,
