@@ -102,6 +102,12 @@ def test_a_tape_refuses_inputs_of_other_shapes_and_backward_before_forward():
         tape.forward(np.ones(3), np.ones(2))
     with pytest.raises(TypeError, match="takes 2 inputs, got 1"):
         tape.forward(np.ones(3))
+    with pytest.raises(ValueError, match=r"input 0 has shape \(3, 1\).*\(3,\)"):
+        tape.evaluate(np.ones((3, 1)), np.ones(3))  # evaluate checks them in its own source
+    with pytest.raises(TypeError, match="takes 2 inputs, got 3"):
+        tape.evaluate(np.ones(3), np.ones(3), np.ones(3))
+    x = [1, 2, 3]  # a list of ints, converted, not changed
+    assert tape.evaluate(x, np.ones(3)).tolist() == [1.0, 2.0, 3.0] and x == [1, 2, 3]
     with pytest.raises(RuntimeError, match="forward before backward"):
         tape.backward()
 
