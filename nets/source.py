@@ -22,8 +22,8 @@ def comment(name: str) -> str:
     return "  # " + " ".join(name.split())
 
 
-def compiled(source: str, filename: str, namespace: dict[str, object]) -> dict[str, object]:
-    """Run ``source`` in ``namespace`` and return it, the source shown in tracebacks.
+def compiled(source: str, filename: str, namespace: dict[str, object]) -> None:
+    """Run ``source`` in ``namespace`` (which receives its functions), shown in tracebacks.
 
     ``filename`` gets the namespace's id appended; the source leaves the cache when
     its ``backward`` (every replay defines one) is collected.
@@ -32,4 +32,3 @@ def compiled(source: str, filename: str, namespace: dict[str, object]) -> dict[s
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)  # source written by nets itself
     weakref.finalize(namespace["backward"], linecache.cache.pop, filename, None)
-    return namespace

@@ -10,11 +10,15 @@ from hypothesis import strategies as st
 from gradcheck.strategies import expressions
 from nets import gates
 from nets.circuit import Circuit, apply
-from nets.float_replay import RULES, rule_of
+from nets.float_replay import RULES, compile_floats, rule_of
 from nets.tape import Tape
+from tests.nets import broken_gates
 
 LOWERED = (gates.add, gates.sub, gates.mul, gates.maximum, gates.neg, gates.relu, gates.square)
 SPECIAL = (0.0, -0.0, 1.0, -1.0, 1e-300, -1e300, np.inf, -np.inf, np.nan)
+BROKEN = [
+    getattr(broken_gates, "Broken" + type(g).__name__)() for g in LOWERED
+]  # each lowered gate's wrong-backward subclass
 numbers = st.one_of(st.sampled_from(SPECIAL), st.floats(allow_nan=True, allow_infinity=True))
 
 
@@ -60,13 +64,6 @@ def test_every_rule_is_its_gates_on_signed_zeros_and_nan():
     assert set(RULES) == {type(g) for g in LOWERED}
 
 
-class WrongMul(gates.Mul):
-    """A subclass with its own (wrong) backward: what is trained must be what is checked."""
-
-    def backward(self, a, b, grad_output):
-        return b * grad_output, 2.0 * a * grad_output
-
-
 def test_a_tape_has_no_float_form_unless_every_gate_is_the_librarys_own_and_every_value_a_number():
     def tape_of(function, *inputs):
         return Tape.record(Circuit(function), *inputs)
@@ -75,12 +72,15 @@ def test_a_tape_has_no_float_form_unless_every_gate_is_the_librarys_own_and_ever
     assert tape_of(lambda a, b: a * b + a, scalar, scalar).floats is not None
     assert tape_of(lambda a: apply(gates.tanh, a), scalar).floats is None  # numpy's rounding
     assert tape_of(lambda a: apply(gates.reciprocal, a), scalar).floats is None  # 1/0 raises
-    assert tape_of(lambda a, b: apply(WrongMul(), a, b), scalar, scalar).floats is None
+    for broken in BROKEN:  # a subclass with its own backward: what trains is what is checked
+        inputs = [scalar] * broken.arity
+        assert tape_of(lambda *xs, g=broken: apply(g, *xs), *inputs).floats is None, broken
     assert tape_of(lambda a, b: a * b, np.ones(2), scalar).floats is None  # not a number
     own = gates.Relu()
     own.backward = lambda a, grad_output: grad_output  # replaced on the instance
     assert rule_of(own) is None and rule_of(gates.Relu()) is RULES[gates.Relu]
-    assert tape_of(lambda a: a * np.ones(2), scalar).floats is None  # constant of 2 numbers
+    steps = [("mul#0", gates.mul, (0, 1), 2)]  # a constant of two numbers in slot 1
+    assert compile_floats(steps, 1, {1: np.ones(2)}, 2, "a * [1, 1]") is None
 
 
 def test_a_constant_number_and_an_unused_input_in_the_float_form():

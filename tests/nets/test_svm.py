@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import gradcheck
-from nets import data, gates
+from nets import data
 from nets.circuit import Circuit, apply
 from nets.reports.svm import KINK_POINT
 from nets.svm import (
@@ -20,6 +20,7 @@ from nets.svm import (
     two_layer_circuit,
 )
 from nets.training import vector_problem
+from tests.nets.broken_gates import BrokenMul
 from tests.nets.verdicts import assert_passes_or_negligible
 
 
@@ -128,17 +129,10 @@ def test_the_pull_loop_on_floats_trains_the_same_bits_as_on_arrays(kind, monkeyp
     assert same == dict.fromkeys(fields, True)  # bools: pytest does not diff 16 kB of bytes
 
 
-class DoublingMul(gates.Mul):
-    """A mul gate whose own backward doubles its first input's gradient."""
-
-    def backward(self, a, b, grad_output):
-        return 2.0 * b * grad_output, a * grad_output
-
-
 class WrongScore(SVM):
-    """The score circuit with a's product through :class:`DoublingMul`."""
+    """The score circuit with a's product through a mul gate whose backward swaps its inputs."""
 
-    circuit = Circuit(lambda a, b, c, x, y: apply(DoublingMul(), a, x) + b * y + c)
+    circuit = Circuit(lambda a, b, c, x, y: apply(BrokenMul(), a, x) + b * y + c)
 
 
 def test_a_circuit_with_a_gate_of_its_own_trains_with_that_gate_on_arrays():
@@ -149,4 +143,4 @@ def test_a_circuit_with_a_gate_of_its_own_trains_with_that_gate_on_arrays():
     assert right._tape((*right.params.values(), np.array(0.5), np.array(0.5))).floats
     wrong_run = train_svm(wrong, X, y, iterations=300, seed=0)
     right_run = train_svm(right, X, y, iterations=300, seed=0)
-    assert wrong_run.params[-1, 0] != right_run.params[-1, 0]  # a's gradient doubled
+    assert wrong_run.params[-1, 0] != right_run.params[-1, 0]  # a's gradient a * g, not x * g
