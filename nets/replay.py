@@ -14,7 +14,9 @@ turns a graph into code:
 No loop, no list of slots, no Value objects: what runs per step is the gate and the
 additions at fan-out, in the order :func:`nets.circuit.backpropagate` makes them, so
 a replay's gradient is the walk's, bit for bit. A step none of whose inputs needs a
-gradient (all of them data) is not run backward at all.
+gradient (all of them data) is not run backward at all. A step of the library's dense
+map or tanh is written out as the gate's own numpy expressions, without a call or a
+check of its results (:mod:`nets.array_rules`).
 
 >>> import numpy as np
 >>> from nets import gates
@@ -47,12 +49,13 @@ def evaluate(v0, v1):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 import numpy as np
 
-from nets import replay_checks
+from nets import array_rules, liveness, replay_checks
+from nets.array_rules import ArrayRule
 from nets.circuit import seed_gradient
 from nets.gates import Gate
 from nets.source import comment, compiled, tuple_display
@@ -78,6 +81,9 @@ class Instruction:
         The ``forward_with_cache`` / ``backward_from_cache`` to replay. Where they are
         :class:`nets.gates.Gate`'s defaults (the cache is the inputs), the source calls
         the gate's ``forward`` and ``backward`` on the inputs directly.
+    rule : ArrayRule or None
+        Set by :func:`compile_steps` where the step is written out as numpy expressions
+        (:mod:`nets.array_rules`) instead of calls to its gate.
     """
 
     name: str
@@ -87,6 +93,7 @@ class Instruction:
     receivers: tuple[tuple[int, int], ...]
     forward: Callable = field(repr=False)
     backward: Callable = field(repr=False)
+    rule: ArrayRule | None = field(default=None, repr=False)
 
     @property
     def caches_inputs(self) -> bool:
@@ -119,20 +126,6 @@ class _Writer:
         self.lines.append("    " * indent + text)
 
 
-def _freed(steps: Sequence[Instruction], keep: set[int], leaves: int) -> dict[int, list[int]]:
-    """Return, per step, the values to free after it: read there last, not kept, not inputs.
-
-    Plain numpy code frees a temporary as soon as nothing refers to it; a local would
-    live to the end of the function, and a large one then costs fresh pages later.
-    """
-    last = {a: k for k, step in enumerate(steps) for a in step.arguments}
-    freed: dict[int, list[int]] = {}
-    for a, k in sorted(last.items()):
-        if a >= leaves and a not in keep:
-            freed.setdefault(k, []).append(a)
-    return freed
-
-
 def _free(w: _Writer, slots: Sequence[int]) -> None:
     names = [w.value(a) for a in slots if a not in w.constants]
     if names:
@@ -156,11 +149,14 @@ def _write_evaluate(w: _Writer, steps: Sequence[Instruction], leaves: int, outpu
     inputs = [f"v{i}" for i in range(leaves)]
     w.line(f"def evaluate({', '.join(inputs)}):", 0)
     _load(w, inputs)
-    freed = _freed(steps, {output}, leaves)
+    freed = liveness.frees(steps, {output}, leaves)
     for k, step in enumerate(steps):
         v = f"v{step.out}"
-        w.line(f"{v} = P{k}({w.arguments(step)}){comment(step.name)}")
-        _coerce(w, v, step)
+        if step.rule is not None:  # its result is a float64 array of the recorded shape
+            w.line(f"{v} = {step.rule.forward.format(*w.names(step))}{comment(step.name)}")
+        else:
+            w.line(f"{v} = P{k}({w.arguments(step)}){comment(step.name)}")
+            _coerce(w, v, step)
         _free(w, freed.get(k, ()))
     w.line(f"return {w.value(output)}")
 
@@ -177,14 +173,19 @@ def _write_forward(
 def _forward_body(
     w: _Writer, steps: Sequence[Instruction], leaves: int, output: int, kept: list[int]
 ) -> None:
-    freed = _freed(steps, {output, *kept}, leaves)
+    freed = liveness.frees(steps, {output, *kept}, leaves)
     for k, step in enumerate(steps):
         v = f"v{step.out}"
-        if step.caches_inputs:  # the cache would be the inputs: the backward reads them
+        if step.rule is not None:  # the cache of a gate that caches its output is that
+            w.line(f"{v} = {step.rule.forward.format(*w.names(step))}{comment(step.name)}")
+            if not step.caches_inputs:
+                w.line(f"c{k} = {v}")
+        elif step.caches_inputs:  # the cache would be the inputs: the backward reads them
             w.line(f"{v} = P{k}({w.arguments(step)}){comment(step.name)}")
         else:
             w.line(f"{v}, c{k} = F{k}({w.arguments(step)}){comment(step.name)}")
-        _coerce(w, v, step)
+        if step.rule is None:
+            _coerce(w, v, step)
         _free(w, freed.get(k, ()))
 
 
@@ -219,15 +220,21 @@ def _backward_body(
 ) -> set[int]:
     """Write the reverse pass; return the slots it assigns a gradient to."""
     assigned = {output}
+    sure: set[int] = set()  # gradients known to be float64 arrays of their value's shape
     for k in range(len(steps) - 1, -1, -1):
         step = steps[k]
         if not step.receivers:
             continue  # every input is data: nobody reads these gradients
         n, name = len(step.arguments), repr(step.name)
-        w.line(f"local = {_backward_call(w, k, step)}{comment(step.name)}")
+        if step.rule is not None:
+            _rule_backward(w, k, step, assigned, sure)
+        else:
+            w.line(f"local = {_backward_call(w, k, step)}{comment(step.name)}")
         done = ([] if step.out == output else [f"g{step.out}"]) + freed.get(k, [])
         if done:
             w.line(f"del {', '.join(done)}")  # the gradient is read by this gate alone
+        if step.rule is not None:
+            continue
         if n == 1:
             w.line("if isinstance(local, TUPLES):")
             w.line(f"local = single(local, {name})", 2)
@@ -236,6 +243,7 @@ def _backward_body(
             w.line(f"local = counted(local, {n}, {name})", 2)
         for position, a in step.receivers:
             gradient = "local" if n == 1 else f"local[{position}]"
+            sure.discard(a)
             if a in assigned:
                 w.line(f"g{a} = g{a} + {gradient}")
                 continue
@@ -246,25 +254,21 @@ def _backward_body(
     return assigned
 
 
-def _released(
-    w: _Writer, steps: Sequence[Instruction], output: int, leaves: int
-) -> dict[int, list[str]]:
-    """Return, per step, the caches and kept values its backward reads for the last time."""
-    released: dict[int, list[str]] = {}
-    last: dict[int, int] = {}
-    for k in range(len(steps) - 1, -1, -1):
-        step = steps[k]
-        if not step.receivers:
+def _rule_backward(w: _Writer, k: int, step: Instruction, assigned: set, sure: set) -> None:
+    """Write a ruled step's backward: its expressions, on a gradient checked unless sure."""
+    g, shape = f"g{step.out}", f"S{step.out}"
+    if step.out not in sure:  # from a gate without a rule, or the output's
+        w.line(f"if {g}.__class__ is not ndarray or {g}.dtype is not F64 or {g}.shape != {shape}:")
+        w.line(f"{g} = floated({g}, {shape}, {step.name!r})", 2)
+    cache = w.names(step) if step.caches_inputs else [f"c{k}"]
+    for position, a in step.receivers:
+        gradient = step.rule.backward[position].format(*cache, g=g)
+        if a in assigned:  # a sum of two sure gradients is one
+            w.line(f"g{a} = g{a} + {gradient}{comment(step.name)}")
             continue
-        if not step.caches_inputs:
-            released.setdefault(k, []).append(f"c{k}")
-            continue
-        for a in step.arguments:
-            if a >= leaves and a != output and a not in w.constants:
-                last[a] = k  # the backward runs down the steps: the smallest k reads last
-    for a, k in sorted(last.items()):
-        released.setdefault(k, []).append(f"v{a}")
-    return released
+        assigned.add(a)
+        sure.add(a)
+        w.line(f"g{a} = {gradient}{comment(step.name)}")
 
 
 def _write_value_and_gradient(
@@ -283,7 +287,8 @@ def _write_value_and_gradient(
     _forward_body(w, steps, leaves, output, kept)
     result = w.value(output)
     w.line(f"g{output} = seed({result}, grad_output)")
-    assigned = _backward_body(w, steps, output, _released(w, steps, output, leaves))
+    released = liveness.releases(steps, output, leaves, w.constants)
+    assigned = _backward_body(w, steps, output, released)
     for i in range(leaves):
         g = f"g{i}"
         if i not in assigned:
@@ -298,19 +303,6 @@ def _write_value_and_gradient(
     shapes = tuple_display([f"S{i}" for i in range(leaves)])
     w.line(f"grads = owned(grads, {tuple_display(inputs)}, {shapes})", 2)
     w.line(f"return {result}, grads")
-
-
-def _kept(steps: Sequence[Instruction], constants: Mapping[int, object]) -> list[int]:
-    """Return the values the backward reads: the inputs of gates that cache their inputs.
-
-    Only those: the backward knows every value's shape from the recording, so the
-    intermediate values nobody's backward reads are freed as the forward goes.
-    """
-    slots: set[int] = set()
-    for step in steps:
-        if step.caches_inputs and step.receivers:
-            slots.update(a for a in step.arguments if a not in constants)
-    return sorted(slots)
 
 
 def compile_steps(
@@ -344,8 +336,12 @@ def compile_steps(
     types.SimpleNamespace
         ``evaluate``, ``forward``, ``backward`` and their ``source``.
     """
+    steps = [
+        replace(step, rule=array_rules.rule_for(step.gate, step.arguments, shapes, constants))
+        for step in steps
+    ]
     w = _Writer(constants)
-    kept = _kept(steps, constants)
+    kept = liveness.kept(steps, constants)
     _write_evaluate(w, steps, leaves, output)
     _write_forward(w, steps, leaves, output, kept)
     _write_backward(w, steps, kept, output, leaves)
@@ -358,11 +354,15 @@ def compile_steps(
         "array": np.array,
         "zeros": np.zeros,
         "seed": seed_gradient,
+        "floated": array_rules.floated,
+        **array_rules.NAMES,
         **{name: getattr(replay_checks, name) for name in replay_checks.CALLED},
         **{f"S{slot}": tuple(shape) for slot, shape in shapes.items()},
         **{f"k{slot}": value for slot, value in constants.items()},
     }
     for k, step in enumerate(steps):
+        if step.rule is not None:
+            continue
         namespace[f"P{k}"] = step.gate.forward
         namespace[f"Q{k}"] = step.gate.backward
         namespace[f"F{k}"] = step.forward

@@ -1,0 +1,189 @@
+"""The dense map and tanh written into a replay as numpy expressions: the gates' bits."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from nets import MLP, data, gates
+from nets.array_rules import floated, rule_for
+from nets.circuit import Circuit, apply
+from nets.layers import Dense, dense
+from nets.tape import Tape
+from tests.nets.broken_gates import BrokenTanh
+
+
+def same_bits(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def two_layers(X, act=gates.tanh, linear=dense):
+    """tanh(X W1 + b1) W2 + b2, summed: the data a constant, four parameter inputs."""
+
+    def loss(W1, b1, W2, b2):
+        hidden = apply(act, apply(linear, X, W1, b1))
+        return apply(gates.add, apply(linear, hidden, W2, b2), 0.0)
+
+    return Circuit(loss, "two layers")
+
+
+def parameters(rng, inputs, hidden, outputs, scale):
+    shapes = [(inputs, hidden), (hidden,), (hidden, outputs), (outputs,)]
+    return [scale * rng.standard_normal(shape) for shape in shapes]
+
+
+def assert_replay_is_the_walk(circuit, inputs, grad_output):
+    tape = Tape.record(circuit, *inputs)
+    value, grads = tape.value_and_gradient(*inputs, grad_output=grad_output)
+    walked = circuit.backward(*inputs, grad_output)
+    assert same_bits(value, circuit.forward(*inputs))
+    assert same_bits(tape.evaluate(*inputs), value)
+    assert all(same_bits(g, w) for g, w in zip(grads, walked, strict=True))
+    assert same_bits(tape.forward(*inputs), value)
+    assert all(same_bits(g, w) for g, w in zip(tape.backward(grad_output), grads, strict=True))
+    return tape
+
+
+@given(
+    batch=st.integers(1, 6),
+    sizes=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3)),
+    scale=st.sampled_from([1e-3, 1.0, 30.0, 1e3]),  # tanh saturated at the large ones
+    seed=st.integers(0, 2**16),
+)
+def test_a_ruled_replay_equals_the_walk_bit_for_bit(batch, sizes, scale, seed):
+    rng = np.random.default_rng(seed)
+    X = scale * rng.standard_normal((batch, sizes[0]))
+    inputs = parameters(rng, *sizes, scale)
+    grad_output = rng.standard_normal((batch, sizes[2]))
+    tape = assert_replay_is_the_walk(two_layers(X), inputs, grad_output)
+    assert "tanh(" in tape.source and " @ " in tape.source  # written out, not called
+
+
+@given(values=hnp.arrays(np.float64, (3, 2), elements=st.floats(allow_nan=True)))
+def test_special_values_go_through_the_rules_as_through_the_gates(values):
+    """Infinities and NaN in the data: the same bits, NaN payloads aside from ==."""
+    inputs = parameters(np.random.default_rng(0), 2, 3, 1, 1.0)
+    circuit = two_layers(values)
+    with np.errstate(all="ignore"):
+        tape = Tape.record(circuit, *inputs)
+        value, grads = tape.value_and_gradient(*inputs, grad_output=np.ones((3, 1)))
+        walked = circuit.backward(*inputs, np.ones((3, 1)))
+        assert same_bits(value, circuit.forward(*inputs))
+    assert all(same_bits(g, w) for g, w in zip(grads, walked, strict=True))
+
+
+def test_a_trained_mlp_replays_its_walk_with_the_rules_at_every_step():
+    X, y = data.moons(40, noise=0.2, seed=1)
+    model = MLP(2, 4, 2, "tanh", l2=0.01, reduction="sum", seed=2)
+    assert "tanh(" in model.tape(X, y).source
+    for _ in range(15):
+        loss, grads = model.loss_and_gradients(X, y)
+        objective = model.objective(X, y)
+        walked = objective.backward(*model.params.values(), np.array(1.0))
+        assert same_bits(np.asarray(loss), objective.forward(*model.params.values()))
+        assert all(same_bits(grads[k], w) for k, w in zip(model.params, walked, strict=True))
+        for value, grad in zip(model.params.values(), grads.values(), strict=True):
+            value -= 0.5 * grad
+
+
+class ReplacedDense(Dense):
+    def forward(self, x, W, b):
+        return np.asarray(x, dtype=float) @ W - b
+
+
+def instance_with_own_forward():
+    gate = gates.Tanh()
+    gate.forward_with_cache = lambda a: (np.tanh(a) * 2.0, np.tanh(a) * 2.0)
+    return gate
+
+
+@pytest.mark.parametrize(
+    ("act", "linear"),
+    [(BrokenTanh(), dense), (instance_with_own_forward(), dense), (gates.tanh, ReplacedDense())],
+    ids=["subclass", "instance", "dense subclass"],
+)
+def test_a_gate_of_its_own_is_called_not_written_out(act, linear):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4, 2))
+    inputs = parameters(rng, 2, 3, 1, 1.0)
+    tape = assert_replay_is_the_walk(two_layers(X, act, linear), inputs, np.ones((4, 1)))
+    written = {"tanh(": "tanh(" in tape.source, "@": " @ " in tape.source}
+    assert written == {"tanh(": act is gates.tanh, "@": linear is dense}
+
+
+def test_shapes_the_rules_are_not_written_for_are_called():
+    """One sample (a 1-d x), a 0-d tanh: the gates' own methods run."""
+    W, b = np.ones((2, 3)), np.zeros(3)
+    cases = {
+        "one sample": (Circuit(lambda W, b: apply(dense, np.ones(2), W, b)), (W, b)),
+        "0-d tanh": (Circuit(lambda a: apply(gates.tanh, a)), (np.array(0.3),)),
+    }
+    for name, (circuit, inputs) in cases.items():
+        out = circuit.forward(*inputs)
+        tape = assert_replay_is_the_walk(circuit, inputs, np.ones(np.shape(out)))
+        assert " @ " not in tape.source and "tanh(" not in tape.source, name
+
+
+def test_a_constant_that_is_not_float64_has_no_rule():
+    """A tape's constants are float64 (Value converts them); compile_steps takes any."""
+    shapes = {1: (2, 3), 2: (3,)}
+    for X, ruled in [(np.ones((4, 2)), True), (np.ones((4, 2), int), False)]:
+        assert (rule_for(dense, (0, 1, 2), shapes, {0: X}) is not None) == ruled
+    assert rule_for(dense, (0, 1, 2), shapes, {0: np.ones((4, 2), np.float32)}) is None
+
+
+class Float32Gradient(gates.Gate):
+    """Twice its input, whose backward hands back a float32 gradient."""
+
+    name = "twice32"
+
+    def forward(self, a):
+        return 2.0 * a
+
+    def backward(self, a, g):
+        return (2.0 * g).astype(np.float32)
+
+
+def test_a_float32_gradient_reaching_a_rule_is_converted_as_the_gate_converts_it():
+    """The dense map sums it over the batch in float64, as its asarray makes it; and a
+    tanh's output read by the float32 gate and by itself (fan-out) adds the two."""
+    X = np.array([[0.25, -1.5], [3.0, 0.125], [1e-3, 7.0]])
+    dense_first = Circuit(lambda W, b: apply(Float32Gradient(), apply(dense, X, W, b)))
+    weights = (np.array([[0.3, -0.7, 1.1], [0.9, 0.2, -0.4]]), np.array([0.1, 0.2, 0.3]))
+    grad_output = np.array([[1.0, 0.5, -2.0], [0.3, 0.7, 0.1], [1 / 3, 2 / 3, 1e-4]])
+    assert "floated(" in assert_replay_is_the_walk(dense_first, weights, grad_output).source
+
+    def fan_out(a):
+        t = apply(gates.tanh, a)
+        return apply(gates.add, apply(Float32Gradient(), t), t)
+
+    x = np.array([0.25, -1.5, 3.0])
+    assert_replay_is_the_walk(Circuit(fan_out), (x,), np.array([1.0, 0.5, -2.0]))
+
+
+class WideGradient(gates.Gate):
+    """The identity, whose backward returns a gradient of the wrong (larger) shape."""
+
+    name = "wide"
+
+    def forward(self, a):
+        return np.asarray(a, dtype=float)
+
+    def backward(self, a, g):
+        return np.ones((2, *np.shape(a)))
+
+
+def test_a_gradient_of_another_shape_than_its_value_is_refused_by_name():
+    circuit = Circuit(lambda a: apply(WideGradient(), apply(gates.tanh, a)))
+    tape = Tape.record(circuit, np.ones(3))
+    message = r"reaching 'tanh#0' has shape \(2, 3\), its output \(3,\)"
+    with pytest.raises(ValueError, match=message):
+        tape.value_and_gradient(np.ones(3), grad_output=np.ones(3))
+
+
+def test_floated_converts_integers_and_refuses_complex_gradients():
+    assert same_bits(floated(np.array([1, 2]), (2,), "tanh#0"), np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="reaching 'dense#1' is complex"):
+        floated(np.array([1j, 2.0]), (2,), "dense#1")
