@@ -249,9 +249,11 @@ class Network:
         return self._penalized(self._head(y).forward(self.forward(X)))
 
     def _penalized(self, data: np.ndarray) -> float:
-        if not self.penalty.l2:  # as the circuit, which has no penalty gates then
-            return float(data)
-        return float(data + sum(self.penalty.forward(layer.w) for layer in self.layers))
+        """Add each layer's penalty to the loss in turn, as :meth:`objective` adds them."""
+        total = data
+        for layer in self.layers if self.penalty.l2 else ():  # no penalty gates at l2 = 0
+            total = self.penalty.forward(layer.w) + total
+        return float(total)
 
     def backward(self, y: object) -> np.ndarray:
         """Backpropagate the loss of the last forward pass; return the input's gradient."""
