@@ -11,12 +11,8 @@ from nets.array_rules import floated, rule_for
 from nets.circuit import Circuit, apply
 from nets.layers import Dense, dense
 from nets.tape import Tape
+from tests.bits import same_bits
 from tests.nets.broken_gates import BrokenTanh
-
-
-def same_bits(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 def two_layers(X, act=gates.tanh, linear=dense):

@@ -10,6 +10,7 @@ import gradcheck
 from nets import MLP, Perceptron, gates, losses
 from nets.layers import Dense, Loss, WeightPenalty, dense
 from nets.network import Layer, Network
+from tests.bits import same_bits
 from tests.nets.broken_gates import BrokenRelu, BrokenSigmoid, BrokenTanh
 from tests.nets.verdicts import assert_passes_or_honest, assert_passes_or_negligible
 
@@ -244,7 +245,7 @@ def test_networks_of_layers_pass_gradcheck_and_match_the_stateful_pass(
     # penalties added one by one, as the circuit adds them): the same bits.
     stateful = network.gradients(X, y)
     for name, grad in zip(network.params, objective.backward(*values, 1.0), strict=True):
-        assert stateful[name].tobytes() == np.asarray(grad).tobytes(), name
+        assert same_bits(stateful[name], grad), name
     assert network.loss(X, y) == float(objective.forward(*values))
 
 

@@ -20,6 +20,7 @@ from nets.svm import (
     two_layer_circuit,
 )
 from nets.training import vector_problem
+from tests.bits import same_bits
 from tests.nets.broken_gates import BrokenMul
 from tests.nets.verdicts import assert_passes_or_negligible
 
@@ -125,8 +126,8 @@ def test_the_pull_loop_on_floats_trains_the_same_bits_as_on_arrays(kind, monkeyp
     monkeypatch.setattr(PullClassifier, "step", PullClassifier._step_on_arrays)
     on_arrays = train_svm(kind(), X, y, iterations=2000, seed=5)
     fields = ("loss", "accuracy", "params")
-    same = {f: getattr(on_floats, f).tobytes() == getattr(on_arrays, f).tobytes() for f in fields}
-    assert same == dict.fromkeys(fields, True)  # bools: pytest does not diff 16 kB of bytes
+    same = {f: same_bits(getattr(on_floats, f), getattr(on_arrays, f)) for f in fields}
+    assert same == dict.fromkeys(fields, True)
 
 
 class WrongScore(SVM):

@@ -14,11 +14,7 @@ from nets.layers import Dense, dense
 from nets.network import Layer, Network
 from nets.optimizers import SGD
 from nets.tape import Tape, cached
-
-
-def same_bits(a, b) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and a.tobytes() == b.tobytes()
+from tests.bits import same_bits
 
 
 @given(expression=expressions(gates.ALL, inputs=3, max_leaves=8), data=st.data())
