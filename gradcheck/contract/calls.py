@@ -265,11 +265,11 @@ def _check_linearity(
 
 def _deviation(first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
     """Return the largest ``|first - second|`` and its size relative to ``max |first|``."""
-    largest = float(np.abs(first).max(initial=0.0))
     with np.errstate(invalid="ignore", over="ignore"):
         worst = float(np.abs(first - second).max(initial=0.0))
-    if worst == 0.0:
+    if worst == 0.0:  # two calls that agree: no scale needed
         return 0.0, 0.0
+    largest = float(np.abs(first).max(initial=0.0))
     return worst, worst / largest if largest > 0.0 else float("inf")
 
 

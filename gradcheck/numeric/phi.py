@@ -36,6 +36,8 @@ class Phi:
         self._inputs = [np.array(x, dtype=NUMERIC_DTYPE) for x in inputs]
         self._work = [x.copy() for x in self._inputs]
         self._flat = [w.reshape(-1) for w in self._work]
+        #: Whether the work arrays hold a point of :meth:`along` (restored when next read).
+        self._moved = False
         self._cotangent = np.asarray(cotangent, dtype=NUMERIC_DTYPE)
         self._shape = self._cotangent.shape
         #: A scalar output's phi is one product: ``vdot``'s call costs more than it.
@@ -80,6 +82,7 @@ class Phi:
         The step actually taken, ``(x + step) - x``, differs from ``step`` by rounding;
         dividing by it removes that error from the difference quotient.
         """
+        self._restore()
         flat = self._flat[which]
         old = flat[index]
         new = old + step
@@ -102,6 +105,7 @@ class Phi:
         width is the two steps actually taken, ``((x + h) - x) - ((x - h) - x)``, the
         same bits as :meth:`at_element`'s.
         """
+        self._restore()
         flat = self._flat[which]
         old = flat[indices]
         up, down = old + steps, old - steps
@@ -152,18 +156,27 @@ class Phi:
         return nullcontext() if self._quiet else np.errstate(all="ignore")
 
     def along(self, direction: Sequence[np.ndarray], step: float) -> tuple[float, float]:
-        """Return phi at ``x + step * direction`` (and ``step``)."""
+        """Return phi at ``x + step * direction`` (and ``step``).
+
+        The work arrays keep that point until something else reads them: the next
+        direction's point overwrites every element anyway.
+        """
+        self._moved = True
         for work, base, d in zip(self._work, self._inputs, direction, strict=True):
             np.multiply(d, step, out=work)
             work += base
-        try:
-            return self._evaluate(), step
-        finally:
+        return self._evaluate(), step
+
+    def _restore(self) -> None:
+        """Put the work arrays back at the inputs after :meth:`along` moved them."""
+        if self._moved:
             for work, base in zip(self._work, self._inputs, strict=True):
                 np.copyto(work, base)
+            self._moved = False
 
     def verify_untouched(self) -> None:
         """Raise ForwardContractError if forward changed its (work) inputs in place."""
+        self._restore()  # what forward wrote into a point of along is not seen: overwritten
         for which, (work, base) in enumerate(zip(self._work, self._inputs, strict=True)):
             changed = np.flatnonzero(work.reshape(-1) != base.reshape(-1))
             if changed.size:
@@ -189,6 +202,7 @@ class Phi:
         already computed by the contract checks): no call.
         """
         if self._output is None:
+            self._restore()
             return self._evaluate()
         with np.errstate(all="ignore"):
             value = float(np.vdot(self._cotangent, np.asarray(self._output, NUMERIC_DTYPE)))

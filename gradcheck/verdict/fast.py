@@ -142,9 +142,9 @@ def screen_step(noise: float, magnitude: float) -> float:
 
 
 def probe_random(
-    judge: Judge, plan: CheckPlan, rng: np.random.Generator, support: list[np.ndarray]
+    judge: Judge, plan: CheckPlan, rng: np.random.Generator, support: list[np.ndarray] | None
 ) -> Verdict:
-    """Judge a seeded banded direction over the elements in ``support``."""
+    """Judge a seeded banded direction over the elements in ``support`` (None: all)."""
     return probe_along(judge, plan, banded_direction(plan.scales, rng, support))
 
 
@@ -197,10 +197,13 @@ class Fast:
         if free.size == 0:
             return Outcome(elements=judged, miss_probability=0.0)
 
-        scaled = plan.flat([g * s for g, s in zip(plan.gradients, plan.scales, strict=True)])[free]
+        scaled = plan.flat([g * s for g, s in zip(plan.gradients, plan.scales, strict=True)])
+        everything = free.size == alone.size  # no element judged alone: no masks to apply
+        if not everything:
+            scaled = scaled[free]
         typical = float(np.sqrt(np.mean(scaled**2)))
         reference = FAST_REFERENCE_ERROR * typical
-        support = plan.masks(free)
+        support = None if everything else plan.masks(free)
         directions: list[Verdict] = []
         miss, reached = 1.0, float("inf")
         while len(directions) < FAST_MAX_PROBES:

@@ -59,6 +59,8 @@ class CheckPlan:
     typical : list of float
         Each input's root-mean-square gradient (the whole gradient's where an input's is
         zero): an element's derivative scale is the larger of its own size and this.
+    declares_kinks : bool
+        Whether any element has a declared kink at a finite distance.
     """
 
     shapes: tuple[tuple[int, ...], ...]
@@ -71,6 +73,7 @@ class CheckPlan:
     output_size: int
     measure_analytic_noise: Callable[[], Sequence[np.ndarray]]
     typical: list[float]
+    declares_kinks: bool
 
     @classmethod
     def build(
@@ -83,13 +86,22 @@ class CheckPlan:
     ) -> CheckPlan:
         """Collect the per-element facts of float64 inputs."""
         scales = element_scales(inputs)
-        steps = [np.minimum(BASE_STEP * s, d / 2.0) for s, d in zip(scales, distances, strict=True)]
-        on_kink = [
-            step < MIN_STEP_ULPS * np.spacing(np.abs(x))
-            for step, x in zip(steps, inputs, strict=True)
-        ]
-        overall = _rms(np.concatenate([np.ravel(g) for g in gradients]))
-        typical = [_rms(np.ravel(g)) or overall for g in gradients]
+        declares_kinks = any(bool(np.isfinite(d).any()) for d in distances)
+        if declares_kinks:
+            steps = [
+                np.minimum(BASE_STEP * s, d / 2.0) for s, d in zip(scales, distances, strict=True)
+            ]
+            on_kink = [
+                step < MIN_STEP_ULPS * np.spacing(np.abs(x))
+                for step, x in zip(steps, inputs, strict=True)
+            ]
+        else:  # what those give with every distance inf: no step is below 64 ulps of x
+            steps = [BASE_STEP * s for s in scales]
+            on_kink = [np.zeros(x.shape, dtype=bool) for x in inputs]
+        typical = [_rms(np.ravel(g)) for g in gradients]
+        if 0.0 in typical:  # an input whose gradient is zero: the whole gradient's scale
+            overall = _rms(np.concatenate([np.ravel(g) for g in gradients]))
+            typical = [t or overall for t in typical]
         return cls(
             shapes=tuple(x.shape for x in inputs),
             sizes=[np.abs(x) for x in inputs],
@@ -101,17 +113,13 @@ class CheckPlan:
             output_size=int(output_size),
             measure_analytic_noise=analytic_noise,
             typical=typical,
+            declares_kinks=declares_kinks,
         )
 
     @cached_property
     def analytic_noise(self) -> list[np.ndarray]:
         """The analytic gradient's rounding noise, per element (measured once)."""
         return list(self.measure_analytic_noise())
-
-    @cached_property
-    def declares_kinks(self) -> bool:
-        """Whether any element has a declared kink at a finite distance."""
-        return any(bool(np.isfinite(d).any()) for d in self.distances)
 
     @property
     def count(self) -> int:
