@@ -115,17 +115,29 @@ def false_alarms(hidden: int, seeds: int) -> dict:
 
 
 def cost(sizes: list[int], repeats: int) -> dict:
-    """Median wall time and calls per checker and size, interleaved repeats."""
+    """Median wall time and calls per checker and size, interleaved repeats.
+
+    Each repeat runs the checkers and the floor in a seeded random order: a run's speed
+    here depends on what ran just before it (gradcheck fast at 10^5 parameters took
+    29.1 ms a check right after the floor's long loop of forward calls, 27.1 ms right
+    after torch's check), and a fixed order would hand the same neighbour to the same
+    checker every time.
+    """
     found: dict = {}
     for hidden in sizes:
         case = network("tanh", hidden)
         full = case.size <= 20_000
         runs: dict[str, list] = {name: [] for name in checkers(full)}
-        forward_times = []
+        forward_times: list[float] = []
+        entries = [*checkers(full).items(), ("floor", None)]
+        shuffles = np.random.default_rng(hidden)
         for _ in range(repeats):
-            for name, check in checkers(full).items():
-                runs[name].append(check(case))
-            forward_times.append(_forward_seconds(case))  # the floor, interleaved too
+            for k in shuffles.permutation(len(entries)):
+                name, check = entries[k]
+                if check is None:
+                    forward_times.append(_forward_seconds(case))  # the floor, interleaved too
+                else:
+                    runs[name].append(check(case))
         found[case.size] = {
             "forward_seconds": float(np.median(forward_times)),
             **{
@@ -279,7 +291,8 @@ def report(quick: bool) -> Report:
     out.add(
         "## Cost",
         "Median wall time per check of a correct tanh network (spread: max - min over "
-        f"{repeats} interleaved repeats), its ratio to the time of 2n forward "
+        f"{repeats} interleaved repeats, each in a seeded random order of the checkers and "
+        "the floor), its ratio to the time of 2n forward "
         "calls (the floor of central differences: the median over the same repeats of a "
         f"run of up to {FLOOR_CALLS} calls, per call, times 2n, through the same call-counting "
         "wrapper the checkers call), and the calls made.",
