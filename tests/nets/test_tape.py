@@ -213,3 +213,25 @@ def test_a_gate_whose_output_shape_follows_the_values_is_refused_at_replay():
     assert tape.evaluate(np.array([3.0, 4.0])).tolist() == [3.0, 4.0]
     with pytest.raises(ValueError, match=r"'positive#0' returned shape \(1,\) where the record"):
         tape.forward(np.array([3.0, -4.0]))
+
+
+def test_a_collected_replays_source_leaves_linecache_at_the_next_compile_not_during_gc():
+    """Popping linecache from a finalizer could break linecache.checkcache's iteration."""
+    import gc
+    import linecache
+
+    def record():
+        tape = Tape.record(Circuit(lambda a: apply(gates.tanh, a)), np.ones(2))
+        tape.evaluate(np.ones(2))  # compiles the replay
+        return tape
+
+    tape = record()
+    name = f"<tape of <lambda> at {id(tape._replay.evaluate.__globals__):#x}>"
+    entry = linecache.cache[name]
+    del tape
+    gc.collect()
+    assert linecache.cache[name] is entry  # not popped by the collector
+    linecache.checkcache()
+    again = record()  # its namespace may reuse the address, and the name: not the entry
+    assert linecache.cache.get(name) is not entry
+    assert again.evaluate(np.ones(2)).shape == (2,)
