@@ -181,11 +181,15 @@ def measure(
 def _noise_along(
     phi: Phi, direction: list[np.ndarray], distances: Sequence[np.ndarray]
 ) -> tuple[float, float] | None:
-    """ECnoise on a run of points along ``direction``, widened while the run is flat.
+    """ECnoise on runs of points along ``direction``, at every spacing.
 
-    Returns the noise level and the largest magnitude of the values measured.
+    The largest level counts, a run that moved by a step or two among equal values
+    counting half its smallest step (:func:`_widening`): a forward that sums 10^4 terms
+    in float32 moves in quanta of 5e-4 on a phi of 5000, flat at the small spacings,
+    and its finite differences err by up to half a quantum. Returns the noise level
+    and the largest magnitude of the values measured.
     """
-    return _widening(lambda spacing: _run(phi, direction, distances, spacing))
+    return _widening(lambda spacing: _run(phi, direction, distances, spacing), every=True)
 
 
 def _widening(

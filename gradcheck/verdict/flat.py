@@ -67,3 +67,46 @@ def below_quantum(
         f"rounding inside forward may hide ({limit:.1e}): a zero slope and a "
         "quantized one look alike there",
     )
+
+
+#: A change far out counts as the one the analytic slope predicts within this factor.
+PREDICTED_WITHIN = 2.0
+
+
+def quantized_slope(
+    evaluate: Evaluate, verdict: Verdict, base: float, scale: float, cap: float
+) -> tuple[Verdict, float] | None:
+    """Return UNVERIFIED where phi is flat at the ladder's steps yet sloped as predicted far out.
+
+    The ladder read a zero slope, and the analytic value predicts a change far out
+    that rounding cannot hide. If phi moved there on both sides, in opposite
+    directions, each by the predicted change within a factor ``PREDICTED_WITHIN``, the
+    zero is not a slope: phi moves in quanta coarser than the changes at the ladder's
+    steps (a forward that sums 10^4 terms in float32: quanta of 5e-4 on a phi of
+    5000). No step then resolves the derivative. None where phi is flat far out, on
+    either side, or moved otherwise: the failure stands (a dead unit given a gradient
+    moves on neither side; a kink beyond the steps, on one).
+
+    Returns the verdict and the smaller of the two changes, an upper bound on phi's
+    quantum (a whole number of quanta), for the rest of the check's probes.
+    """
+    far = min(FLAT_PROBE * scale, cap / 2.0)
+    predicted = verdict.analytic * far
+    (up, _), (down, _) = evaluate(far), evaluate(-far)
+    rise, fall = up - base, base - down
+    if predicted == 0.0 or not (np.isfinite(rise) and np.isfinite(fall)):
+        return None
+    within = 1.0 / PREDICTED_WITHIN, PREDICTED_WITHIN
+    if not all(within[0] <= change / predicted <= within[1] for change in (rise, fall)):
+        return None
+    unverified = replace(
+        verdict,
+        status=Status.UNVERIFIED,
+        numeric=float("nan"),
+        reason=f"phi read a zero slope at every step of the ladder, yet moved by {rise:.3g} "
+        f"and {-fall:.3g} at +-{far:.1e}, as the hand-written {verdict.analytic:.6g} "
+        f"predicts ({predicted:.3g}): it moves in quanta coarser than the changes at "
+        "those steps (arithmetic coarser than float64 inside forward, such as float32?), "
+        "and no step resolves the derivative",
+    )
+    return unverified, min(abs(rise), abs(fall))

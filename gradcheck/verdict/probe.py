@@ -35,7 +35,7 @@ from gradcheck.numeric.noise import Noise, measure, noise_on
 from gradcheck.numeric.phi import Phi
 from gradcheck.numeric.quantum import Recorder
 from gradcheck.result import Status, Verdict
-from gradcheck.verdict.flat import below_quantum, change_far, granularity
+from gradcheck.verdict.flat import below_quantum, change_far, granularity, quantized_slope
 from gradcheck.verdict.judge import Tolerance, judge
 
 #: An element smaller than this fraction of its step scale is tiny: a failure seen by
@@ -234,6 +234,18 @@ class Judge:
         allowed = self._screen.around(estimate.value, cheap.error + estimate.error, magnitude)
         return abs(cheap.value - estimate.value) > allowed
 
+    def _adopt(self, quantum: float) -> None:
+        """Take half of a quantum phi was seen to move in as the noise of later probes.
+
+        A probe whose slope shows only beyond its ladder found it; a probe of a smaller
+        slope would read a zero slope between quanta everywhere it looks, a dead unit's
+        signature, and fail on it.
+        """
+        level = 0.5 * quantum
+        if level > self.noise.sigma:
+            excess = level / self.noise.floor if self.noise.floor > 0.0 else 1.0
+            self.noise = Noise(level, self.noise.floor, max(excess, self.noise.excess))
+
     def _marginal(self, verdict: Verdict) -> bool:
         """Whether a failure is close enough to its tolerance to be judged again."""
         return (
@@ -314,6 +326,12 @@ class Judge:
             verdict = judge(analytic, estimate, self.tolerance, allowance, magnitude)
         if verdict.status is Status.FAIL and (estimate.flat or estimate.value == 0.0):
             unresolved = below_quantum(evaluate, verdict, self.base, scale, cap)
+            quantized = (
+                None if unresolved else quantized_slope(evaluate, verdict, self.base, scale, cap)
+            )
+            if quantized is not None:
+                unresolved, quantum = quantized
+                self._adopt(quantum)
             if unresolved is not None:
                 return unresolved
         if not verdict.unverified:
