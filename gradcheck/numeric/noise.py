@@ -181,15 +181,15 @@ def measure(
 def _noise_along(
     phi: Phi, direction: list[np.ndarray], distances: Sequence[np.ndarray]
 ) -> tuple[float, float] | None:
-    """ECnoise on runs of points along ``direction``, at every spacing.
+    """ECnoise on a run of points along ``direction``, widened while the run is flat.
 
-    The largest level counts, a run that moved by a step or two among equal values
-    counting half its smallest step (:func:`_widening`): a forward that sums 10^4 terms
-    in float32 moves in quanta of 5e-4 on a phi of 5000, flat at the small spacings,
-    and its finite differences err by up to half a quantum. Returns the noise level
-    and the largest magnitude of the values measured.
+    A run that moved by a step or two among equal values counts half its smallest step
+    (:func:`_widening`): a forward that sums 10^4 terms in float32 moves in quanta of
+    5e-4 on a phi of 5000, flat at the small spacings, and its finite differences err
+    by up to half a quantum. Returns the noise level and the largest magnitude of the
+    values measured.
     """
-    return _widening(lambda spacing: _run(phi, direction, distances, spacing), every=True)
+    return _widening(lambda spacing: _run(phi, direction, distances, spacing))
 
 
 def _widening(
@@ -197,14 +197,15 @@ def _widening(
 ) -> tuple[float, float] | None:
     """ECnoise on ``run(spacing)`` at two incommensurate spacings, widened while flat.
 
-    With ``every``, all spacings up to ``ECNOISE_MAX_SPACING`` are run and the largest
-    level counts, a run that moved by a step or two among equal values counting half its
-    smallest step: a smooth part plus a part quantized coarser than the smooth part's
-    changes over a run (a saturated ``1 + tanh`` beside an unsaturated term) shows only
-    its smooth rounding at the smallest spacing, its quanta further out, and at wider
-    spacings it may step by the same whole number of quanta every time (aliased:
-    ECnoise sees no noise at all), while a finite difference there still errs by up to
-    half a quantum.
+    A run that moved by a step or two among equal values counts half its smallest step
+    (ECnoise calls such a run flat): a phi quantized coarser than its changes over the
+    runs so far. With ``every``, all spacings up to ``ECNOISE_MAX_SPACING`` are run and
+    the largest level counts: a smooth part plus a part quantized coarser than the
+    smooth part's changes over a run (a saturated ``1 + tanh`` beside an unsaturated
+    term) shows only its smooth rounding at the smallest spacing, its quanta further
+    out, and at wider spacings it may step by the same whole number of quanta every
+    time (aliased: ECnoise sees no noise at all), while a finite difference there still
+    errs by up to half a quantum.
     """
     spacing = ECNOISE_SPACING
     found: list[tuple[float, float]] = []
@@ -214,8 +215,7 @@ def _widening(
             break
         level = combined([ecnoise(values) for values in runs])
         magnitude = max(float(np.max(np.abs(values))) for values in runs)
-        if every:
-            found += [(_QUANTUM_SHARE * q, magnitude) for q in map(_smallest_step, runs) if q]
+        found += [(_QUANTUM_SHARE * q, magnitude) for q in map(_smallest_step, runs) if q]
         if level is None:  # the smooth part dominates: no noise above rounding seen
             found.append((NUMERIC_EPS * magnitude, magnitude))
             break
