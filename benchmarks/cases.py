@@ -110,6 +110,12 @@ def _softmax_backward(x, g):
     return (g * p / x.shape[0],)
 
 
+def _float32_sum(x):
+    """Summed in float32: the value, about 50,030, moves in quanta of 3.9e-3."""
+    terms = 1000.0 + np.sin(x.astype(np.float32)) ** 2
+    return np.array(np.sum(terms, dtype=np.float32), dtype=np.float64)
+
+
 def hard_correct_cases() -> list[Case]:
     """Correct code where checkers false-alarm: kinks, ties, poles, saturation, tiny batches."""
     batchnorm = from_cache(layers.batchnorm_forward, layers.batchnorm_backward)
@@ -140,6 +146,12 @@ def hard_correct_cases() -> list[Case]:
             _softmax_loss,
             _softmax_backward,
             (np.array([[1e3, -1e3, 500.0], [-800.0, 1e3, 999.0]]),),
+        ),
+        Case(
+            "a float32 sum inside: 50 terms of 1000 + sin(x)**2",
+            _float32_sum,
+            lambda x, g: (g * 2.0 * np.sin(x) * np.cos(x),),
+            (np.linspace(-2.0, 2.0, 50),),
         ),
         Case(
             "batchnorm, a batch of 2",
