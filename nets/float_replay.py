@@ -7,7 +7,9 @@ library's polynomial or piecewise-linear gates exactly as :mod:`nets.gates` defi
 (add, sub, mul, neg, square, max, relu), :func:`compile_floats` writes the tape out as
 Python expressions on floats: the same IEEE operations on the same operands in the same
 order as the gates' forward and backward, so the same bits (the tests compare the two on
-random circuits, signed zeros, infinities and NaN included).
+random circuits, signed zeros, infinities and NaN included), a NaN's sign and payload
+aside: where two NaNs meet in an addition, which one comes out is the compiled code's
+choice (``nan + -nan`` is +nan in numpy's loop here, -nan in Python's float addition).
 
 Not lowered, so such a tape has no float form and runs on arrays: transcendental gates
 (numpy's tanh or exp need not round as :mod:`math` does), division (Python raises at 0
