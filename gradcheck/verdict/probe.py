@@ -326,9 +326,9 @@ class Judge:
             verdict = judge(analytic, estimate, self.tolerance, allowance, magnitude)
         if verdict.status is Status.FAIL and (estimate.flat or estimate.value == 0.0):
             unresolved = below_quantum(evaluate, verdict, self.base, scale, cap)
-            quantized = (
-                None if unresolved else quantized_slope(evaluate, verdict, self.base, scale, cap)
-            )
+            quantized = None
+            if unresolved is None:
+                quantized = quantized_slope(evaluate, verdict, self.base, scale, cap)
             if quantized is not None:
                 unresolved, quantum = quantized
                 self._adopt(quantum)
