@@ -1,7 +1,7 @@
 """The library's dense map and tanh written into a tape's replay as numpy expressions.
 
 A replay (:mod:`nets.replay`) calls each gate's methods and checks what they return;
-on a small network (seed 002's, 200 samples, 3 hidden units) the calls and checks cost
+on a small network (seed 001's, 200 samples, 3 hidden units) the calls and checks cost
 about as much as the arithmetic. Where a step's gate is exactly :class:`nets.layers.Dense`
 or :class:`nets.gates.Tanh` (that class, nothing replaced on the instance) and its
 inputs have the shapes the rule is written for, the replay writes the step out as the
@@ -12,8 +12,9 @@ float64 bias is a float64 array of the recorded shape, and so is a tanh of one.
 What the checks still guard: the inputs (checked on entry), constants (a rule is only
 used on float64 arrays) and a gradient coming from a gate without a rule, which is
 checked to be a float64 array of its value's shape before a rule's backward reads it
-(a float32 or an int gradient is converted first, as the gate's own backward would;
-one of another shape is refused by name).
+(a float32 or an int gradient is converted first, which gives what the gate's own
+backward gives: the dense map converts it, tanh's product promotes it; one of another
+shape is refused by name).
 
 >>> rule = RULES[layers.Dense]
 >>> rule.forward.format("x", "W", "b"), rule.backward[1].format("x", "W", "b", g="g")
