@@ -165,7 +165,15 @@ class Phi:
         for work, base, d in zip(self._work, self._inputs, direction, strict=True):
             np.multiply(d, step, out=work)
             work += base
-        return self._evaluate(), step
+        sums = [np.add.reduce(work, axis=None) for work in self._work]
+        value = self._evaluate()
+        # A forward that writes into its inputs only at some points (clipping in place
+        # past a bound) changes a point's sum there: one pass per input catches it.
+        for which, (work, before) in enumerate(zip(self._work, sums, strict=True)):
+            after = np.add.reduce(work, axis=None)
+            if after != before and not (after != after and before != before):  # NaN twice
+                self._mutated(f"the sum of input {which}", before, after)
+        return value, step
 
     def _restore(self) -> None:
         """Put the work arrays back at the inputs after :meth:`along` moved them."""
@@ -176,7 +184,7 @@ class Phi:
 
     def verify_untouched(self) -> None:
         """Raise ForwardContractError if forward changed its (work) inputs in place."""
-        self._restore()  # what forward wrote into a point of along is not seen: overwritten
+        self._restore()  # along checks its own points as it goes
         for which, (work, base) in enumerate(zip(self._work, self._inputs, strict=True)):
             changed = np.flatnonzero(work.reshape(-1) != base.reshape(-1))
             if changed.size:

@@ -270,3 +270,17 @@ def test_linear_backward_with_subnormal_gradients_passes_the_linearity_check():
         return g * np.exp(x)
 
     gradcheck.check(forward, backward, np.array([-740.0, -744.0, -700.0]))
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_forward_that_clips_its_input_in_place_past_a_bound_raises_in_both_modes(mode):
+    """Untouched at the given inputs (the contract's calls), clipped where a step crosses 1."""
+    x = np.concatenate([np.linspace(-0.5, 0.5, 40), [1.0 - 1e-9]])
+
+    def forward(x):
+        np.minimum(x, 1.0, out=x)
+        return np.array(np.sum(x**2))
+
+    with pytest.raises(ForwardContractError, match="in place at a perturbed point"):
+        gradcheck.check(forward, square_backward, x, mode=mode)
+    assert x[-1] == 1.0 - 1e-9  # the caller's array is not the one written into
