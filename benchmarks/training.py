@@ -7,9 +7,8 @@ report writer of the other reports.
 
 Each pair runs from the same data and initial weights, in one process, on one BLAS
 thread, interleaved, and reports the median time per step of each and their ratio.
-Both sides record the loss after every step on all the data, as ``nets.train`` does;
-the MLP's fused loop also computes the gradient norm ``train`` records, the network's
-does not (its ratio is the conservative one).
+Both sides record what ``nets.train`` records: the loss after every step on all the
+data, and the gradient's norm.
 Pairs: seed 001's ``MLP`` with ``SGD`` at N = 200, H = 3
 and N = 20,000, H = 50; seed 002's ``Network`` of ``Layer`` objects (tanh hidden layer,
 square error, each layer stepping itself with SGD); the SVM's pull loop of seed 003
@@ -79,7 +78,7 @@ def fused_network(X: np.ndarray, y: np.ndarray, layers: list, steps: int) -> np.
     (w1, b1), (w2, b2) = ((layer.w.copy(), layer.b.copy()) for layer in layers)
     target = y.reshape(-1, 1)
     n = len(X)
-    losses = np.empty(steps + 1)
+    losses, norms = np.empty(steps + 1), np.empty(steps)
     for step in range(steps + 1):
         a1 = np.tanh(X @ w1 + b1)
         error = a1 @ w2 + b2 - target
@@ -90,7 +89,9 @@ def fused_network(X: np.ndarray, y: np.ndarray, layers: list, steps: int) -> np.
         dw2, db2 = a1.T @ grad, grad.sum(axis=0)
         delta = (grad @ w2.T) * (1.0 - a1 * a1)
         dw1, db1 = X.T @ delta, delta.sum(axis=0)
-        for value, g in zip((w1, b1, w2, b2), (dw1, db1, dw2, db2), strict=True):
+        grads = (dw1, db1, dw2, db2)
+        norms[step] = np.sqrt(sum(np.vdot(g, g) for g in grads))
+        for value, g in zip((w1, b1, w2, b2), grads, strict=True):
             value -= LR * g
     return losses[1:]
 

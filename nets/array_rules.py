@@ -1,13 +1,16 @@
-"""The library's dense map and tanh written into a tape's replay as numpy expressions.
+"""The library's dense map, tanh and square error written into a replay as numpy.
 
 A replay (:mod:`nets.replay`) calls each gate's methods and checks what they return;
 on a small network (seed 001's, 200 samples, 3 hidden units) the calls and checks cost
 about as much as the arithmetic. Where a step's gate is exactly :class:`nets.layers.Dense`
-or :class:`nets.gates.Tanh` (that class, nothing replaced on the instance) and its
-inputs have the shapes the rule is written for, the replay writes the step out as the
-gate's own numpy expressions instead, operand for operand (so the same bits), and
-leaves out the checks of its results: a float64 batch times a float64 matrix plus a
-float64 bias is a float64 array of the recorded shape, and so is a tanh of one.
+or :class:`nets.gates.Tanh`, or a :class:`nets.layers.Loss` of :class:`nets.losses.L2`
+(that class, nothing replaced on the instance) and its inputs have the shapes the rule
+is written for, the replay writes the step out as the gate's own numpy expressions
+instead, operand for operand (so the same bits), and leaves out the checks of its
+results: a float64 batch times a float64 matrix plus a float64 bias is a float64 array
+of the recorded shape, and so is a tanh of one. The loss's targets are an operand of
+its rule; where the output's gradient is ones (None given), the loss's gradient is its
+cache, not the cache times ones (the same bits).
 
 What the checks still guard: the inputs (checked on entry), constants (a rule is only
 used on float64 arrays) and a gradient coming from a gate without a rule, which is
@@ -24,11 +27,11 @@ shape is refused by name).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from nets import gates, layers
+from nets import gates, layers, losses
 from nets.gates import Gate
 
 Shapes = Sequence[tuple[int, ...]]
@@ -47,11 +50,54 @@ class ArrayRule:
         output for a gate that caches it) and the output's gradient ``{g}``.
     fits : callable
         Whether the expressions are the gate's at these argument shapes.
+    cache : str or None
+        The cache, for a gate whose cache is neither its inputs nor its output.
+    prelude : tuple of (str, str)
+        Values the expressions share, computed first: ``(name, expression)``.
+    operands : mapping of str to object
+        Constants the expressions read, by name (a loss's targets).
+    unit : tuple of str or None
+        Per argument, its gradient where the output's is ones (times them left out):
+        for a gate whose output is a circuit's, its gradient None (the ones a reverse
+        pass starts from by default).
+
+    Names of the prelude and the operands appear in the expressions as ``{name}``;
+    :meth:`names` gives what they are called in step ``k``'s source.
     """
 
     forward: str
     backward: tuple[str, ...]
     fits: Callable[[Shapes], bool]
+    cache: str | None = None
+    prelude: tuple[tuple[str, str], ...] = ()
+    operands: Mapping[str, object] = field(default_factory=dict)
+    unit: tuple[str, ...] | None = None
+
+    def names(self, k: int) -> dict[str, str]:
+        """Return the source name of each prelude value and operand in step ``k``."""
+        return {name: f"r{k}_{name}" for name in (*dict(self.prelude), *self.operands)}
+
+    def forward_lines(
+        self, k: int, arguments: Sequence[str], out: str, cache: bool, note: str = ""
+    ) -> list[str]:
+        """Return step ``k``'s forward as source lines.
+
+        The prelude, ``out`` (followed by ``note``) and, if ``cache``, the cache
+        ``c{k}`` (``out`` itself unless the rule has a cache of its own).
+        """
+        local = self.names(k)
+        lines = [f"{local[name]} = {e.format(*arguments, **local)}" for name, e in self.prelude]
+        lines.append(f"{out} = {self.forward.format(*arguments, **local)}{note}")
+        if cache:
+            kept = out if self.cache is None else self.cache.format(*arguments, **local)
+            lines.append(f"c{k} = {kept}")
+        if self.prelude:
+            lines.append(f"del {', '.join(local[name] for name, _ in self.prelude)}")
+        return lines
+
+    def gradient(self, k: int, position: int, cache: Sequence[str], g: str) -> str:
+        """Return step ``k``'s expression of argument ``position``'s gradient from ``g``."""
+        return self.backward[position].format(*cache, g=g, **self.names(k))
 
 
 #: Per gate class (exactly that class), its rule: the expressions of the gate's
@@ -71,7 +117,38 @@ RULES: dict[type, ArrayRule] = {
 }
 
 #: What the expressions call, for the namespace of the compiled source.
-NAMES = {"tanh": np.tanh, "add_reduce": np.add.reduce}
+NAMES = {"tanh": np.tanh, "add_reduce": np.add.reduce, "asarray": np.asarray, "vdot": np.vdot}
+
+
+def _loss_rule(gate: layers.Loss, shapes: Shapes) -> ArrayRule | None:
+    """Return the rule of a square error over a batch, or None.
+
+    What :class:`nets.layers.Loss` of :class:`nets.losses.L2` computes (its ``total``),
+    with the targets as an operand.
+    """
+    function = gate.function
+    if type(function) is not losses.L2 or vars(function) or len(shapes[0]) != 2:
+        return None
+    target = function.prepare(gate.target, np.empty(shapes[0]))
+    if not (target.__class__ is np.ndarray and target.dtype == np.float64):
+        return None
+    if target.shape != tuple(shapes[0]):
+        return None
+    mean = gate.reduction == "mean"
+    return ArrayRule(
+        "asarray(0.5 * vdot({e}, {e}) / {N})" if mean else "asarray(0.5 * vdot({e}, {e}))",
+        ("{g} * {0}",),
+        lambda _: True,
+        cache="{e} / {N}" if mean else "{e}",
+        prelude=(("e", "{0} - {T}"),),
+        operands={"T": target, "N": shapes[0][0]},
+        unit=("{0}",),  # ones times the cache: the cache (a new array, made here)
+    )
+
+
+#: Per gate class (exactly that class), what builds its rule from the gate and the
+#: argument shapes (None: no rule).
+BUILT: dict[type, Callable[[Gate, Shapes], ArrayRule | None]] = {layers.Loss: _loss_rule}
 
 _OWN = ("forward", "backward", "forward_with_cache", "backward_from_cache")
 
@@ -85,15 +162,18 @@ def rule_for(
     argument shapes the rule is not written for, and for a constant argument that is
     not a float64 array.
     """
-    rule = RULES.get(type(gate))
-    if rule is None or any(name in getattr(gate, "__dict__", {}) for name in _OWN):
+    kind = type(gate)
+    if kind not in RULES and kind not in BUILT:
+        return None
+    if any(name in getattr(gate, "__dict__", {}) for name in _OWN):
         return None
     for a in arguments:
         value = constants.get(a)
         if a in constants and not (value.__class__ is np.ndarray and value.dtype == np.float64):
             return None
     argument_shapes = [np.shape(constants[a]) if a in constants else shapes[a] for a in arguments]
-    return rule if rule.fits(argument_shapes) else None
+    rule = RULES[kind] if kind in RULES else BUILT[kind](gate, argument_shapes)
+    return rule if rule is not None and rule.fits(argument_shapes) else None
 
 
 def floated(gradient: object, shape: tuple[int, ...], name: str) -> np.ndarray:

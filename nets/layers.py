@@ -17,6 +17,7 @@ import numpy as np
 
 from nets import gates, losses
 from nets.circuit import Value, apply
+from nets.overrides import joint_holds
 
 
 class Dense(gates.Gate):
@@ -58,6 +59,16 @@ class Identity(gates.Gate):
         return np.asarray(grad_output, dtype=float)
 
 
+#: A loss's methods that do two jobs at once, and the methods they stand for.
+_JOINT = {
+    "total": ("value",),
+    "total_and_gradient": ("total", "value", "gradient"),
+    "value_and_gradient": ("value", "gradient"),
+}
+#: Per (loss class, joint method): whether it holds (:func:`nets.overrides.joint_holds`).
+_HOLDS: dict[tuple[type, str], bool] = {}
+
+
 class Loss(gates.Gate):
     """A per-sample loss, reduced over the batch, as a gate of the prediction alone.
 
@@ -90,9 +101,31 @@ class Loss(gates.Gate):
             self._prepared = prepared = (shape, target)
         return prepared[1]
 
+    def _joint(self, name: str):
+        """Return the loss's method ``name`` if it goes with those it stands for, or None.
+
+        ``total`` stands for the sum of ``value``; ``total_and_gradient`` and
+        ``value_and_gradient`` for two methods at once. A subclass that replaced one of
+        those (its own ``gradient``) is run with its own methods.
+        """
+        function = self.function
+        if not hasattr(function, name):
+            return None
+        if getattr(function, "__dict__", None):  # attributes of its own: decided for it
+            holds = joint_holds(function, name, _JOINT[name])
+        else:
+            key = (type(function), name)
+            holds = _HOLDS.get(key)
+            if holds is None:
+                holds = _HOLDS[key] = joint_holds(function, name, _JOINT[name])
+        return getattr(function, name) if holds else None
+
     def forward(self, prediction):
         """Return the reduced loss as a 0-d array."""
-        return self._reduce(self.function.value(prediction, self._target(prediction)))
+        target, total = self._target(prediction), self._joint("total")
+        if total is not None:  # the batch's sum, from the loss itself
+            return self._divide(total(prediction, target), len(prediction))
+        return self._reduce(self.function.value(prediction, target))
 
     def backward(self, prediction, grad_output):
         """Return grad_output times the gradient of the reduced loss."""
@@ -101,13 +134,16 @@ class Loss(gates.Gate):
 
     def forward_with_cache(self, prediction):
         """Return the reduced loss, and the gradient of it as the cache (one pass)."""
-        target, both = self._target(prediction), getattr(self.function, "value_and_gradient", None)
-        if both is None:
-            per_sample = self.function.value(prediction, target)
-            grad = self.function.gradient(prediction, target)
-        else:
+        target, joint = self._target(prediction), self._joint("total_and_gradient")
+        if joint is not None:
+            total, grad = joint(prediction, target)
+            return self._divide(total, len(prediction)), self._scale(grad, prediction)
+        both = self._joint("value_and_gradient")
+        if both is not None:
             per_sample, grad = both(prediction, target)
-        return self._reduce(per_sample), self._scale(grad, prediction)
+            return self._reduce(per_sample), self._scale(grad, prediction)
+        grad = self.function.gradient(prediction, target)
+        return self.forward(prediction), self._scale(grad, prediction)
 
     def backward_from_cache(self, grad, grad_output):
         """Return grad_output times the cached gradient."""
@@ -115,7 +151,11 @@ class Loss(gates.Gate):
 
     def _reduce(self, per_sample):
         total = np.add.reduce(per_sample, axis=None)  # what sum() and mean() add up
-        return np.asarray(total / per_sample.size if self.reduction == "mean" else total)
+        return self._divide(total, per_sample.size)
+
+    def _divide(self, total, samples):
+        """Return the batch's ``total`` as a 0-d array, divided by ``samples`` for a mean."""
+        return np.asarray(total / samples if self.reduction == "mean" else total)
 
     def _scale(self, grad, prediction):
         return grad / len(prediction) if self.reduction == "mean" else grad

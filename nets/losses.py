@@ -76,10 +76,20 @@ class L2(_ColumnTargets):
         """Return prediction - target."""
         return prediction - _column(target, prediction)
 
-    def value_and_gradient(self, prediction, target):
-        """Return :meth:`value` and :meth:`gradient` from one difference (the same bits)."""
+    def total(self, prediction, target):
+        """Return 0.5 * the sum of the batch's squared errors, as one dot product.
+
+        What :class:`nets.layers.Loss` reduces the batch with (it adds :meth:`value`'s
+        per-sample losses only for a loss without ``total``): on a small batch one dot
+        product costs a third of squaring, halving and adding up.
+        """
         error = prediction - _column(target, prediction)
-        return 0.5 * _by_rows(np.add, error * error)[:, 0], error
+        return 0.5 * np.vdot(error, error)
+
+    def total_and_gradient(self, prediction, target):
+        """Return :meth:`total` and :meth:`gradient` from one difference (the same bits)."""
+        error = prediction - _column(target, prediction)
+        return 0.5 * np.vdot(error, error), error
 
 
 class MSE(_ColumnTargets):

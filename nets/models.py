@@ -19,6 +19,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 
 from nets import losses
@@ -34,7 +37,7 @@ from nets.layers import (
     dense_layer,
     identity,
 )
-from nets.tape import Tape
+from nets.tape import Recording, Tape
 
 #: The models' losses: those of :data:`nets.layers.LOSSES` under their own names.
 MODEL_LOSSES = ("l2", "mse", "cross_entropy", "hinge")
@@ -82,7 +85,7 @@ class _Model:
         self.output, self.l2, self.reduction = output, float(l2), reduction
         self.final, self.loss_function = _loss_for(output, loss, n_out)
         self.params: dict[str, np.ndarray] = {}
-        self._recorded: tuple | None = None  # (X, y, key, tape) of the last recording
+        self._recording = Recording()
 
     def _scores(self, X: object, params: dict[str, Value]) -> Value:
         """Return the scores (before the output activation) as a circuit value."""
@@ -135,11 +138,8 @@ class _Model:
             [*self.params],
             [value.shape for value in self.params.values()],
         )
-        kept = self._recorded
-        if kept is None or kept[0] is not X or kept[1] is not y or kept[2] != key:
-            tape = Tape.record(self.objective(X, y), *self.params.values())
-            self._recorded = kept = (X, y, key, tape)
-        return kept[3]
+        objective = partial(self.objective, X, y)
+        return self._recording.tape(X, y, key, objective, *self.params.values())
 
     def replays_its_tape(self) -> bool:
         """Whether :meth:`loss` and :meth:`gradients` are the tape's, not a subclass's own."""
@@ -157,10 +157,30 @@ class _Model:
 
     def loss_and_gradients(self, X: object, y: object) -> tuple[float, dict[str, np.ndarray]]:
         """Return :meth:`loss` and :meth:`gradients` from one forward pass."""
-        value, grads = self.tape(X, y).value_and_gradient(
-            *self.params.values(), grad_output=np.array(1.0)
-        )
-        return float(value), dict(zip(self.params, grads, strict=True))
+        return self._one_pass(X, y)()
+
+    def loss_and_gradients_at(
+        self, X: object, y: object
+    ) -> Callable[[], tuple[float, dict[str, np.ndarray]]]:
+        """Return :meth:`loss_and_gradients` on ``(X, y)`` as a function of no arguments.
+
+        The tape is looked up once: for a training loop on fixed data, which changes
+        the parameters' values and nothing else. A subclass's own
+        ``loss_and_gradients`` is what the function calls.
+        """
+        own = type(self).loss_and_gradients is not _Model.loss_and_gradients
+        if own or "loss_and_gradients" in vars(self):
+            return partial(self.loss_and_gradients, X, y)
+        return self._one_pass(X, y)
+
+    def _one_pass(self, X: object, y: object) -> Callable[[], tuple[float, dict[str, np.ndarray]]]:
+        replay, params, one = self.tape(X, y).replayer, self.params, np.array(1.0)
+
+        def replayed() -> tuple[float, dict[str, np.ndarray]]:
+            value, grads = replay(*params.values(), one)
+            return float(value), dict(zip(params, grads, strict=True))
+
+        return replayed
 
     def predict(self, X: object) -> np.ndarray:
         """Return class indices for classifiers, the outputs otherwise."""

@@ -18,6 +18,7 @@ so a failing check names the wrong layer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from nets.layers import (
     dense,
     dense_layer,
 )
-from nets.tape import cached, skipping
+from nets.tape import Recording, Tape, cached, skipping
 
 
 class Layer:
@@ -156,9 +157,11 @@ class Layer:
 
     def update(self) -> None:
         """Move ``w`` and ``b`` in place by the optimizer's step."""
-        if not hasattr(self, "grad_w"):
-            raise RuntimeError(f"layer {self.name!r}: call backward before update")
-        dw, db = self.opt.update(self.grad_w, self.grad_b)  # as the seed's baselayer.py
+        try:
+            grad_w, grad_b = self.grad_w, self.grad_b
+        except AttributeError:
+            raise RuntimeError(f"layer {self.name!r}: call backward before update") from None
+        dw, db = self.opt.update(grad_w, grad_b)  # as the seed's baselayer.py
         self.w += dw
         self.b += db
 
@@ -168,6 +171,10 @@ def _optimizer_name(name: str) -> str:
     by_lower = {key.lower(): key for key in optimizers.ALL}
     check_choice("opt", name.lower(), by_lower)
     return by_lower[name.lower()]
+
+
+#: The network's methods whose replacement by a subclass stops the replay of its tape.
+_NETWORK_OWN = ("forward", "backward", "loss", "gradients", "loss_and_gradients", "tape")
 
 
 class Network:
@@ -224,6 +231,7 @@ class Network:
         }
         self.loss_function = LOSSES[loss]()
         self._kept_head: tuple | None = None  # (y, its loss gate), see _head
+        self._recording = Recording()
         if loss == "cross_entropy" and layers[-1].n == 1:
             self.loss_function = losses.SigmoidCrossEntropy()
 
@@ -262,11 +270,80 @@ class Network:
         return self._backpropagate(self._head(y).backward(self.output, 1.0))
 
     def loss_and_gradients(self, X: object, y: object) -> tuple[float, dict[str, np.ndarray]]:
-        """Return :meth:`loss` and :meth:`gradients` from one forward pass."""
+        """Return :meth:`loss` and :meth:`gradients` from one forward pass.
+
+        The network's circuit is replayed (:meth:`tape`): the same bits as the layers'
+        forward and backward, with each layer's ``grad_w`` and ``grad_b`` set, and what
+        :meth:`forward` remembers left as it was. Where a layer or the network replaces
+        a method (:meth:`replays_its_tape`), the layers' own methods run instead.
+        """
+        return self._one_pass(X, y)()
+
+    def loss_and_gradients_at(
+        self, X: object, y: object
+    ) -> Callable[[], tuple[float, dict[str, np.ndarray]]]:
+        """Return :meth:`loss_and_gradients` on ``(X, y)`` as a function of no arguments.
+
+        What does not change while only the parameters' values do (the recorded tape,
+        whether it replays) is settled once: for a training loop on fixed data. A
+        subclass's own ``loss_and_gradients`` is what the function calls.
+        """
+        own = type(self).loss_and_gradients is not Network.loss_and_gradients
+        if own or "loss_and_gradients" in vars(self):
+            return partial(self.loss_and_gradients, X, y)
+        return self._one_pass(X, y)
+
+    def _one_pass(self, X: object, y: object) -> Callable[[], tuple[float, dict[str, np.ndarray]]]:
+        if not self.replays_its_tape():
+            return partial(self._through_layers, X, y)
+        replay = self.tape(X, y).replayer
+        reads = [(layer, attribute) for _, layer, attribute in self._keys[""]]
+        writes = [(layer, attribute) for _, layer, attribute in self._keys["grad_"]]
+        names = [key for key, _, _ in self._keys[""]]
+
+        def replayed() -> tuple[float, dict[str, np.ndarray]]:
+            value, grads = replay(*[getattr(layer, attribute) for layer, attribute in reads], None)
+            for (layer, attribute), grad in zip(writes, grads, strict=True):
+                setattr(layer, attribute, grad)
+            return float(value), dict(zip(names, grads, strict=True))
+
+        return replayed
+
+    def _through_layers(self, X: object, y: object) -> tuple[float, dict[str, np.ndarray]]:
+        """:meth:`loss_and_gradients` by the layers' forward and backward."""
         head = self._head(y)
         data, cache = head.forward_with_cache(self.forward(X))
         self._backpropagate(head.backward_from_cache(cache, 1.0), input_gradient=False)
         return self._penalized(data), self._arrays("grad_")
+
+    def tape(self, X: object, y: object) -> Tape:
+        """Return :meth:`objective` on ``(X, y)`` recorded as a :class:`nets.tape.Tape`.
+
+        Recorded once and kept while the data are the same objects and the layers'
+        gates and shapes, the loss and the penalty unchanged.
+        """
+        layers = [(layer.act, layer.linear, layer.w.shape, layer.b.shape) for layer in self.layers]
+        key = (self.loss_function, self.reduction, self.penalty, self.penalty.l2, layers)
+        objective = partial(self.objective, X, y)
+        return self._recording.tape(X, y, key, objective, *self.params.values())
+
+    def replays_its_tape(self) -> bool:
+        """Whether :meth:`loss_and_gradients` replays :meth:`tape`.
+
+        Not where a layer replaces ``forward`` or ``backward`` (in its class or on the
+        instance) or the network its ``forward``, ``backward``, ``loss`` or
+        ``gradients``: what is trained is then what they compute.
+        """
+        cls = type(self)
+        if any(getattr(cls, name) is not getattr(Network, name) for name in _NETWORK_OWN):
+            return False
+        for layer in self.layers:
+            kind = type(layer)
+            if kind.forward is not Layer.forward or kind.backward is not Layer.backward:
+                return False
+            if "forward" in layer.__dict__ or "backward" in layer.__dict__:
+                return False
+        return True
 
     def _head(self, y: object) -> Loss:
         """Return the loss gate of targets ``y`` (kept while ``y`` is the same object)."""

@@ -135,6 +135,14 @@ class SGD(Optimizer):
         """Return -lr * g."""
         return -self.lr * grad
 
+    def update(
+        self, grad_w: np.ndarray, grad_b: np.ndarray, **kwds: object
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(-lr * grad_w, -lr * grad_b)`` (:meth:`Optimizer.update`; no state)."""
+        grad_w, grad_b = self._counted(grad_w, grad_b, kwds)
+        rate = -self.lr
+        return rate * grad_w, rate * grad_b
+
     def step(self, params: Mapping[str, np.ndarray], grads: Arrays) -> None:
         """Subtract lr * g from every parameter, in place (the bits of adding the delta)."""
         lr = self.lr

@@ -1,15 +1,16 @@
 """Generated Python source, shared by the array replay and the float replay of a tape.
 
-Both write a tape's steps out as straight-line functions and compile them here, with
-the source kept in :mod:`linecache` (so a traceback through a replay shows its line)
-for as long as the compiled functions live.
+Both write a tape's steps out as straight-line functions and compile them here, once
+per source, with the source kept in :mod:`linecache` (so a traceback through a replay
+shows its line).
 """
 
 from __future__ import annotations
 
+import hashlib
 import linecache
-import weakref
 from collections.abc import Sequence
+from types import CodeType
 
 
 def tuple_display(names: Sequence[str]) -> str:
@@ -22,22 +23,30 @@ def comment(name: str) -> str:
     return "  # " + " ".join(name.split())
 
 
-#: Sources whose replay was collected, left in linecache until the next compile: a
-#: finalizer runs whenever the garbage collector does, and popping the cache there could
-#: pull an entry from under ``linecache.checkcache``, which iterates over a list of its
-#: keys (a KeyError seen once in a doctest run of the suite).
-_RETIRED: list[str] = []
+#: At most this many compiled sources are kept, with their lines in linecache.
+KEPT = 256
+#: Compiled code by (name, source), oldest first: a model built again on the same shapes
+#: (each training run of a report) compiles its replay once.
+_CODE: dict[tuple[str, str], CodeType] = {}
 
 
 def compiled(source: str, filename: str, namespace: dict[str, object]) -> None:
     """Run ``source`` in ``namespace`` (which receives its functions), shown in tracebacks.
 
-    ``filename`` gets the namespace's id appended; the source leaves the cache at the
-    first compile after its ``backward`` (every replay defines one) is collected.
+    The code of a source compiled before is reused. ``filename`` gets a digest of the
+    source appended; the source stays in :mod:`linecache` while its code is among the
+    :data:`KEPT` most recently used (a replay that outlives that has tracebacks without
+    lines, nothing else).
     """
-    while _RETIRED:
-        linecache.cache.pop(_RETIRED.pop(), None)
-    filename = f"<{' '.join(filename.split())} at {id(namespace):#x}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # source written by nets itself
-    weakref.finalize(namespace["backward"], _RETIRED.append, filename)
+    key = (" ".join(filename.split()), source)
+    code = _CODE.pop(key, None)  # put back below as the newest
+    if code is None:
+        digest = hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+        name = f"<{key[0]} {digest}>"
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        code = compile(source, name, "exec")
+        while len(_CODE) >= KEPT:
+            oldest = next(iter(_CODE))
+            linecache.cache.pop(_CODE.pop(oldest).co_filename, None)
+    _CODE[key] = code
+    exec(code, namespace)  # source written by nets itself

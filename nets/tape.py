@@ -35,15 +35,9 @@ import numpy as np
 from nets.circuit import Circuit, Value, seed_gradient, steps
 from nets.float_replay import compile_floats
 from nets.gates import Gate
+from nets.overrides import owner
 from nets.replay import Instruction, compile_steps
 from nets.replay_checks import loaded, owned
-
-
-def _owner(gate: Gate, attribute: str) -> type | None:
-    """Return the class that defines ``attribute`` for ``gate`` (None: the instance)."""
-    if attribute in _instance_attributes(gate):
-        return None
-    return next(k for k in type(gate).__mro__ if attribute in vars(k))
 
 
 def cached(gate: Gate) -> tuple[Callable, Callable]:
@@ -95,7 +89,7 @@ def _own_pair_holds(gate: Gate) -> bool:
 
 
 def _pair_holds(gate: Gate) -> bool:
-    return all(_owner(gate, c) in (Gate, _owner(gate, p)) for p, c in _PAIRS)
+    return all(owner(gate, c) in (Gate, owner(gate, p)) for p, c in _PAIRS)
 
 
 def _instance_attributes(gate: Gate) -> dict:
@@ -246,3 +240,33 @@ class Tape:
         self._count(inputs)
         self._last = None
         return self._replay.value_and_gradient(*inputs, grad_output)
+
+    @property
+    def replayer(self) -> Callable[..., tuple[np.ndarray, tuple[np.ndarray, ...]]]:
+        """The compiled function of :meth:`value_and_gradient`.
+
+        The inputs, then ``grad_output``, all positional, their number not checked:
+        for a caller that always passes them all, as a model's training step does.
+        """
+        return self._replay.value_and_gradient
+
+
+class Recording:
+    """A model's tape, recorded once and kept while its data and its key stay the same.
+
+    The data are compared by identity (the same ``X`` and ``y`` objects), the key by
+    equality: what the circuit is built from besides the parameters' values (gates,
+    loss, penalty, shapes).
+    """
+
+    def __init__(self) -> None:
+        self._kept: tuple | None = None  # (X, y, key, tape)
+
+    def tape(
+        self, X: object, y: object, key: object, circuit: Callable[[], Circuit], *inputs: object
+    ) -> Tape:
+        """Return the kept tape, or ``circuit()`` recorded at ``inputs`` if anything changed."""
+        kept = self._kept
+        if kept is None or kept[0] is not X or kept[1] is not y or kept[2] != key:
+            kept = self._kept = (X, y, key, Tape.record(circuit(), *inputs))
+        return kept[3]

@@ -6,10 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nets import MLP, data, gates
+from nets import MLP, data, gates, losses
 from nets.array_rules import floated, rule_for
 from nets.circuit import Circuit, apply
-from nets.layers import Dense, dense
+from nets.layers import Dense, Loss, dense
 from nets.tape import Tape
 from tests.bits import same_bits
 from tests.nets.broken_gates import BrokenTanh
@@ -183,3 +183,91 @@ def test_floated_converts_integers_and_refuses_complex_gradients():
     assert same_bits(floated(np.array([1, 2]), (2,), "tanh#0"), np.array([1.0, 2.0]))
     with pytest.raises(TypeError, match="reaching 'dense#1' is complex"):
         floated(np.array([1j, 2.0]), (2,), "dense#1")
+
+
+# -- the square error of a batch ---------------------------------------------------------
+
+
+def with_loss(X, target, reduction="mean", function=None):
+    """tanh(X W1 + b1) W2 + b2 into the square error: the loss gate last, as a network's."""
+    head = Loss(function or losses.L2(), target, reduction)
+
+    def loss(W1, b1, W2, b2):
+        hidden = apply(gates.tanh, apply(dense, X, W1, b1))
+        return apply(head, apply(dense, hidden, W2, b2))
+
+    return Circuit(loss, "square error")
+
+
+@given(
+    batch=st.integers(1, 6),
+    outputs=st.integers(1, 3),
+    reduction=st.sampled_from(["mean", "sum"]),
+    scale=st.sampled_from([1e-3, 1.0, 1e3, 1e150]),  # squares overflowing at the last
+    seed=st.integers(0, 2**16),
+    vector=st.booleans(),
+)
+def test_the_square_error_is_written_out_with_the_gates_bits(
+    batch, outputs, reduction, scale, seed, vector
+):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((batch, 2))
+    target = scale * rng.standard_normal((batch, outputs))
+    if vector and outputs == 1:
+        target = target[:, 0]  # a vector of targets for one output, prepared as a column
+    inputs = parameters(rng, 2, 3, outputs, scale)
+    with np.errstate(over="ignore", invalid="ignore"):
+        tape = assert_replay_is_the_walk(with_loss(X, target, reduction), inputs, np.array(0.75))
+    assert "vdot(" in tape.source and "P3" not in tape.source  # no call of the loss gate
+
+
+@given(target=hnp.arrays(np.float64, (3, 1), elements=st.floats(allow_nan=True)))
+def test_special_targets_go_through_the_loss_rule_as_through_the_gate(target):
+    inputs = parameters(np.random.default_rng(1), 2, 3, 1, 1.0)
+    circuit = with_loss(np.ones((3, 2)), target)
+    with np.errstate(all="ignore"):
+        tape = Tape.record(circuit, *inputs)
+        value, grads = tape.value_and_gradient(*inputs, grad_output=np.array(1.0))
+        walked = circuit.backward(*inputs, np.array(1.0))
+        assert same_bits(value, circuit.forward(*inputs))
+    assert all(same_bits(g, w) for g, w in zip(grads, walked, strict=True))
+
+
+class HalvedL2(losses.L2):
+    def gradient(self, prediction, target):
+        return 0.5 * super().gradient(prediction, target)
+
+
+@pytest.mark.parametrize(
+    ("function", "target"),
+    [
+        (HalvedL2(), np.zeros((4, 1))),  # a subclass: its own methods
+        (losses.MSE(), np.zeros((4, 1))),  # no rule for it
+        (losses.L2(), np.zeros(1)),  # a target broadcast against the prediction
+    ],
+    ids=["subclass", "other loss", "broadcast target"],
+)
+def test_a_loss_without_the_rule_is_called(function, target):
+    inputs = parameters(np.random.default_rng(2), 2, 3, 1, 1.0)
+    circuit = with_loss(np.ones((4, 2)), target, function=function)
+    tape = assert_replay_is_the_walk(circuit, inputs, np.array(1.0))
+    assert "vdot(" not in tape.source
+
+
+def test_the_output_gradient_given_is_read_not_copied_nor_handed_back():
+    inputs = parameters(np.random.default_rng(3), 2, 3, 1, 1.0)
+    tape = Tape.record(with_loss(np.ones((4, 2)), np.zeros((4, 1))), *inputs)
+    seed = np.array(2.0)
+    grads = tape.value_and_gradient(*inputs, grad_output=seed)[1]
+    assert seed == 2.0 and not any(np.shares_memory(g, seed) for g in grads)
+    assert not any(np.shares_memory(g, x) for g in grads for x in inputs)
+    assert len({id(g) for g in grads}) == 4
+    halved = tape.value_and_gradient(*inputs, grad_output=1.0)[1]  # a float: converted
+    assert all(same_bits(2.0 * h, g) for h, g in zip(halved, grads, strict=True))
+    ones = tape.value_and_gradient(*inputs)[1]  # None: the cache itself, not times ones
+    assert "g7 = c3 if g8 is None else g8 * c3" in tape.source
+    assert all(same_bits(o, h) for o, h in zip(ones, halved, strict=True))
+    tape.forward(*inputs)  # the two-function form, from ones made by the tape
+    assert all(same_bits(o, b) for o, b in zip(ones, tape.backward(None), strict=True))
+    with pytest.raises(ValueError, match="gradient reaching 'l2#3' has shape"):
+        tape.value_and_gradient(*inputs, grad_output=np.ones(3))

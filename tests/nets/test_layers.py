@@ -373,3 +373,20 @@ def test_the_output_layers_err_func_is_the_networks_loss_unless_one_is_given():
     out = Layer(3, 2, act="identity", err_func="cross_entropy", seed=1)
     assert type(Network(hidden, out).loss_function).__name__ == "SoftmaxCrossEntropy"
     assert type(Network(hidden, out, loss="square").loss_function).__name__ == "L2"
+
+
+def test_a_loss_that_replaces_its_gradient_alone_is_trained_with_its_own():
+    """BrokenL2 inherits L2's total_and_gradient, written for L2's gradient: not run."""
+    prediction, target = np.array([[0.5], [2.0], [-1.0]]), np.zeros((3, 1))
+    for function in (BrokenL2(), losses.L2()):
+        gate = Loss(function, target)
+        value, cache = gate.forward_with_cache(prediction)
+        assert same_bits(gate.backward_from_cache(cache, 1.0), gate.backward(prediction, 1.0))
+        assert same_bits(value, gate.forward(prediction))
+    X, y = np.random.default_rng(0).standard_normal((6, 2)), np.zeros(6)
+    network = Network(Layer(2, 3, act="tanh", seed=0), Layer(3, 1, act="identity", seed=1))
+    network.loss_function = BrokenL2()
+    objective = network.objective(X, y)
+    _, grads = network.loss_and_gradients(X, y)
+    walked = objective.backward(*network.params.values(), np.array(1.0))
+    assert all(same_bits(grads[k], w) for k, w in zip(grads, walked, strict=True))

@@ -215,23 +215,109 @@ def test_a_gate_whose_output_shape_follows_the_values_is_refused_at_replay():
         tape.forward(np.array([3.0, -4.0]))
 
 
-def test_a_collected_replays_source_leaves_linecache_at_the_next_compile_not_during_gc():
-    """Popping linecache from a finalizer could break linecache.checkcache's iteration."""
-    import gc
+def test_a_source_is_compiled_once_and_its_lines_stay_in_tracebacks(monkeypatch):
     import linecache
+    import traceback
 
-    def record():
-        tape = Tape.record(Circuit(lambda a: apply(gates.tanh, a)), np.ones(2))
-        tape.evaluate(np.ones(2))  # compiles the replay
-        return tape
+    from nets import source
 
-    tape = record()
-    name = f"<tape of <lambda> at {id(tape._replay.evaluate.__globals__):#x}>"
-    entry = linecache.cache[name]
-    del tape
-    gc.collect()
-    assert linecache.cache[name] is entry  # not popped by the collector
-    linecache.checkcache()
-    again = record()  # its namespace may reuse the address, and the name: not the entry
-    assert linecache.cache.get(name) is not entry
-    assert again.evaluate(np.ones(2)).shape == (2,)
+    class Failing(gates.Gate):
+        name = "failing"
+
+        def forward(self, a):
+            raise ArithmeticError("planted")
+
+        def backward(self, a, grad_output):
+            return grad_output
+
+    def record(gate, x):
+        return Tape.record(Circuit(lambda a: apply(gate, a) * x), np.ones(2))
+
+    first, second = record(gates.tanh, np.full(2, 2.0)), record(gates.tanh, np.full(2, 3.0))
+    assert first.source == second.source
+    assert first._replay.evaluate.__code__ is second._replay.evaluate.__code__  # compiled once
+    assert first.evaluate(np.zeros(2)).tolist() != second.evaluate(np.ones(2)).tolist()
+    assert second.evaluate(np.ones(2)).tolist() == (3.0 * np.tanh(np.ones(2))).tolist()
+    failing = Tape.record(Circuit(lambda a: apply(gates.tanh, a)), np.ones(2))
+    failing._steps[0] = (failing._steps[0][0], Failing(), *failing._steps[0][2:])
+    with pytest.raises(ArithmeticError) as raised:
+        failing.evaluate(np.ones(2))
+    assert "v1 = P0(v0)  # tanh#0" in "".join(traceback.format_tb(raised.value.__traceback__))
+    monkeypatch.setattr(source, "KEPT", 2)
+    monkeypatch.setattr(source, "_CODE", {})
+    names = []
+
+    def chain(a, length):
+        for _ in range(length):
+            a = apply(gates.tanh, a)
+        return a
+
+    for k in range(3):  # three sources (k + 1 gates): the oldest leaves linecache
+        tape = Tape.record(Circuit(lambda a, k=k: chain(a, k + 1)), np.ones(2))
+        names.append(tape._replay.evaluate.__code__.co_filename)
+    assert names[0] not in linecache.cache and all(name in linecache.cache for name in names[1:])
+
+
+def _two_layers(kind=Layer):
+    return kind(2, 3, act="tanh", seed=0), Layer(3, 1, act="identity", seed=1)
+
+
+def test_a_network_replays_its_circuit_with_the_bits_of_its_layers_passes():
+    X, labels = data.moons(30, noise=0.2, seed=0)
+    y = 2.0 * labels - 1.0
+    for l2 in (0.0, 0.1):
+        network = Network(*_two_layers(), l2=l2)
+        assert network.replays_its_tape()
+        loss, grads = network.loss_and_gradients(X, y)
+        assert "vdot(" in network.tape(X, y).source  # the square error written out
+        assert network.layers[0].grad_w is grads["layer0.w"]  # what update() reads
+        stateful = network.gradients(X, y)  # the seed's forward and backward
+        assert loss == network.loss(X, y)
+        assert all(same_bits(grads[k], stateful[k]) for k in grads)
+
+
+class Doubled(Layer):
+    """A layer of its own: twice the weights' gradient."""
+
+    def backward(self, grad, input_gradient=True):
+        grad_x = super().backward(grad, input_gradient)
+        self.grad_w = 2.0 * self.grad_w
+        return grad_x
+
+
+def test_a_network_whose_layer_replaces_backward_is_trained_with_that_backward():
+    X, y = np.random.default_rng(0).standard_normal((8, 2)), np.zeros(8)
+    instance = Network(*_two_layers())
+    instance.layers[1].backward = lambda grad, input_gradient=True: None
+    assert not instance.replays_its_tape()
+    network = Network(*_two_layers(Doubled))
+    assert not network.replays_its_tape()
+    grads = network.loss_and_gradients(X, y)[1]
+    walked = network.objective(X, y).backward(*network.params.values(), np.array(1.0))
+    assert same_bits(grads["layer0.w"], 2.0 * walked[0])
+    assert same_bits(grads["layer1.w"], walked[2])
+
+
+def test_train_runs_a_models_own_loss_and_gradients():
+    X, labels = data.moons(20, noise=0.2, seed=0)
+    calls = []
+
+    class CountedMLP(MLP):
+        def loss_and_gradients(self, X, y):
+            calls.append("mlp")
+            return super().loss_and_gradients(X, y)
+
+    class CountedNetwork(Network):
+        def loss_and_gradients(self, X, y):
+            calls.append("network")
+            return super().loss_and_gradients(X, y)
+
+    train(CountedMLP(2, 3, 2, seed=0), X, labels, SGD(0.1), steps=3)
+    train(CountedNetwork(*_two_layers()), X, 2.0 * labels - 1.0, SGD(0.1), steps=2)
+    plain = MLP(2, 3, 2, seed=0)
+    plain.loss_and_gradients = lambda X, y: (
+        calls.append("instance"),
+        MLP.loss_and_gradients(plain, X, y),
+    )[1]
+    train(plain, X, labels, SGD(0.1), steps=1)
+    assert calls == ["mlp"] * 3 + ["network"] * 2 + ["instance"]
