@@ -331,8 +331,9 @@ class Network:
         """Whether :meth:`loss_and_gradients` replays :meth:`tape`.
 
         Not where a layer replaces ``forward`` or ``backward`` (in its class or on the
-        instance) or the network its ``forward``, ``backward``, ``loss`` or
-        ``gradients``: what is trained is then what they compute.
+        instance) or a subclass of the network one of :data:`_NETWORK_OWN`: what is
+        trained is then what they compute. Where it replays, :meth:`loss` and
+        :meth:`gradients` (the layers' passes) give the tape's bits too.
         """
         cls = type(self)
         if any(getattr(cls, name) is not getattr(Network, name) for name in _NETWORK_OWN):
