@@ -1,16 +1,17 @@
-"""The library's dense map, tanh and square error written into a replay as numpy.
+"""The library's dense map, tanh, sigmoid and square error written into a replay.
 
 A replay (:mod:`nets.replay`) calls each gate's methods and checks what they return;
 on a small network (seed 001's, 200 samples, 3 hidden units) the calls and checks cost
-about as much as the arithmetic. Where a step's gate is exactly :class:`nets.layers.Dense`
-or :class:`nets.gates.Tanh`, or a :class:`nets.layers.Loss` of :class:`nets.losses.L2`
-(that class, nothing replaced on the instance) and its inputs have the shapes the rule
-is written for, the replay writes the step out as the gate's own numpy expressions
-instead, operand for operand (so the same bits), and leaves out the checks of its
-results: a float64 batch times a float64 matrix plus a float64 bias is a float64 array
-of the recorded shape, and so is a tanh of one. The loss's targets are an operand of
-its rule; where the output's gradient is ones (None given), the loss's gradient is its
-cache, not the cache times ones (the same bits).
+about as much as the arithmetic. Where a step's gate is exactly
+:class:`nets.layers.Dense`, :class:`nets.gates.Tanh` or :class:`nets.gates.Sigmoid`, or
+a :class:`nets.layers.Loss` of :class:`nets.losses.L2` (that class, nothing replaced on
+the instance) and its inputs have the shapes the rule is written for, the replay writes
+the step out as the gate's own numpy expressions instead, operand for operand (so the
+same bits), and leaves out the checks of its results: a float64 batch times a float64
+matrix plus a float64 bias is a float64 array of the recorded shape, and so is a tanh or
+a sigmoid of one. The loss's targets are an operand of its rule; where the output's
+gradient is ones (None given), the loss's gradient is its cache, not the cache times
+ones (the same bits).
 
 What the checks still guard: the inputs (checked on entry), constants (a rule is only
 used on float64 arrays) and a gradient coming from a gate without a rule, which is
@@ -114,10 +115,24 @@ RULES: dict[type, ArrayRule] = {
         ("{g} * (1.0 - {0} * {0})",),
         lambda shapes: len(shapes[0]) >= 1,  # a ufunc of a 0-d array returns a scalar
     ),
+    gates.Sigmoid: ArrayRule(
+        "where({0} >= 0, 1.0 / {d}, {e} / {d})",
+        ("{g} * {0} * (1.0 - {0})",),
+        lambda shapes: len(shapes[0]) >= 1,
+        prelude=(("e", "exp(-absolute({0}))"), ("d", "1.0 + {e}")),
+    ),
 }
 
 #: What the expressions call, for the namespace of the compiled source.
-NAMES = {"tanh": np.tanh, "add_reduce": np.add.reduce, "asarray": np.asarray, "vdot": np.vdot}
+NAMES = {
+    "tanh": np.tanh,
+    "exp": np.exp,
+    "absolute": np.absolute,
+    "where": np.where,
+    "add_reduce": np.add.reduce,
+    "asarray": np.asarray,
+    "vdot": np.vdot,
+}
 
 
 def _loss_rule(gate: layers.Loss, shapes: Shapes) -> ArrayRule | None:

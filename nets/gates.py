@@ -215,7 +215,8 @@ class Sigmoid(Gate):
         """Return the logistic function, stable at +-1000 and beyond."""
         a = np.asarray(a, dtype=float)
         e = np.exp(-np.abs(a))
-        return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        d = 1.0 + e
+        return np.where(a >= 0, 1.0 / d, e / d)
 
     def backward(self, a, grad_output):
         """Return s * (1 - s) * grad_output with s = sigmoid(a), not sigmoid of s."""

@@ -17,7 +17,7 @@ No loop, no list of slots, no Value objects: what runs per step is the gate and 
 additions at fan-out, in the order :func:`nets.circuit.backpropagate` makes them, so
 a replay's gradient is the walk's, bit for bit. A step none of whose inputs needs a
 gradient (all of them data) is not run backward at all. A step of the library's dense
-map, tanh or square error is written out as the gate's own numpy expressions, without
+map, tanh, sigmoid or square error is written out as the gate's own numpy expressions, without
 a call or a check of its results (:mod:`nets.array_rules`, :mod:`nets.replay_writer`).
 
 >>> import numpy as np

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nets import MLP, data, gates, losses
+from nets import MLP, data, gates, losses, planted
 from nets.array_rules import floated, rule_for
 from nets.circuit import Circuit, apply
 from nets.layers import Dense, Loss, dense
@@ -45,23 +45,29 @@ def assert_replay_is_the_walk(circuit, inputs, grad_output):
 @given(
     batch=st.integers(1, 6),
     sizes=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3)),
-    scale=st.sampled_from([1e-3, 1.0, 30.0, 1e3]),  # tanh saturated at the large ones
+    scale=st.sampled_from([1e-3, 1.0, 30.0, 1e3]),  # saturated at the large ones
     seed=st.integers(0, 2**16),
+    act=st.sampled_from([gates.tanh, gates.sigmoid]),
 )
-def test_a_ruled_replay_equals_the_walk_bit_for_bit(batch, sizes, scale, seed):
+def test_a_ruled_replay_equals_the_walk_bit_for_bit(batch, sizes, scale, seed, act):
     rng = np.random.default_rng(seed)
     X = scale * rng.standard_normal((batch, sizes[0]))
     inputs = parameters(rng, *sizes, scale)
     grad_output = rng.standard_normal((batch, sizes[2]))
-    tape = assert_replay_is_the_walk(two_layers(X), inputs, grad_output)
-    assert "tanh(" in tape.source and " @ " in tape.source  # written out, not called
+    with np.errstate(over="ignore"):
+        tape = assert_replay_is_the_walk(two_layers(X, act), inputs, grad_output)
+    written = "tanh(" if act is gates.tanh else "where("
+    assert written in tape.source and " @ " in tape.source  # written out, not called
 
 
-@given(values=hnp.arrays(np.float64, (3, 2), elements=st.floats(allow_nan=True)))
-def test_special_values_go_through_the_rules_as_through_the_gates(values):
+@given(
+    values=hnp.arrays(np.float64, (3, 2), elements=st.floats(allow_nan=True)),
+    act=st.sampled_from([gates.tanh, gates.sigmoid]),
+)
+def test_special_values_go_through_the_rules_as_through_the_gates(values, act):
     """Infinities and NaN in the data: the same bits, NaN payloads aside from ==."""
     inputs = parameters(np.random.default_rng(0), 2, 3, 1, 1.0)
-    circuit = two_layers(values)
+    circuit = two_layers(values, act)
     with np.errstate(all="ignore"):
         tape = Tape.record(circuit, *inputs)
         value, grads = tape.value_and_gradient(*inputs, grad_output=np.ones((3, 1)))
@@ -97,8 +103,13 @@ def instance_with_own_forward():
 
 @pytest.mark.parametrize(
     ("act", "linear"),
-    [(BrokenTanh(), dense), (instance_with_own_forward(), dense), (gates.tanh, ReplacedDense())],
-    ids=["subclass", "instance", "dense subclass"],
+    [
+        (BrokenTanh(), dense),
+        (instance_with_own_forward(), dense),
+        (gates.tanh, ReplacedDense()),
+        (planted.SquashedTwiceSigmoid(), dense),
+    ],
+    ids=["subclass", "instance", "dense subclass", "seed 001's sigmoid"],
 )
 def test_a_gate_of_its_own_is_called_not_written_out(act, linear):
     rng = np.random.default_rng(0)
@@ -107,19 +118,21 @@ def test_a_gate_of_its_own_is_called_not_written_out(act, linear):
     tape = assert_replay_is_the_walk(two_layers(X, act, linear), inputs, np.ones((4, 1)))
     written = {"tanh(": "tanh(" in tape.source, "@": " @ " in tape.source}
     assert written == {"tanh(": act is gates.tanh, "@": linear is dense}
+    assert "where(" not in tape.source
 
 
 def test_shapes_the_rules_are_not_written_for_are_called():
-    """One sample (a 1-d x), a 0-d tanh: the gates' own methods run."""
+    """One sample (a 1-d x), a 0-d tanh or sigmoid: the gates' own methods run."""
     W, b = np.ones((2, 3)), np.zeros(3)
     cases = {
         "one sample": (Circuit(lambda W, b: apply(dense, np.ones(2), W, b)), (W, b)),
         "0-d tanh": (Circuit(lambda a: apply(gates.tanh, a)), (np.array(0.3),)),
+        "0-d sigmoid": (Circuit(lambda a: apply(gates.sigmoid, a)), (np.array(-0.3),)),
     }
     for name, (circuit, inputs) in cases.items():
         out = circuit.forward(*inputs)
         tape = assert_replay_is_the_walk(circuit, inputs, np.ones(np.shape(out)))
-        assert " @ " not in tape.source and "tanh(" not in tape.source, name
+        assert not any(f in tape.source for f in (" @ ", "tanh(", "where(")), name
 
 
 def test_a_constant_that_is_not_float64_has_no_rule():
