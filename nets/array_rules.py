@@ -132,31 +132,70 @@ NAMES = {
     "add_reduce": np.add.reduce,
     "asarray": np.asarray,
     "vdot": np.vdot,
+    "log": np.log,
+    "einsum": np.einsum,
+    "maximum": np.maximum,
+    "add": np.add,
 }
 
 
-def _loss_rule(gate: layers.Loss, shapes: Shapes) -> ArrayRule | None:
-    """Return the rule of a square error over a batch, or None.
+def _by_rows(ufunc: str, x: str, columns: int) -> str:
+    """Return the expression of ``nets.losses._by_rows`` on ``x`` of ``columns`` columns."""
+    if columns == 1:  # one term, from the reduction's identity where it has one
+        return f"{x}.copy()" if getattr(np, ufunc).identity is None else f"{ufunc}(0, {x})"
+    if columns > losses.FEW_COLUMNS:
+        return f"{ufunc}.reduce({x}, axis=1, keepdims=True)"
+    result = f"{ufunc}({x}[:, 0], {x}[:, 1])"
+    for j in range(2, columns):
+        result = f"{ufunc}({result}, {x}[:, {j}])"
+    return f"{result}[:, None]"
 
-    What :class:`nets.layers.Loss` of :class:`nets.losses.L2` computes (its ``total``),
-    with the targets as an operand.
+
+def _square_error(columns: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """:meth:`nets.losses.L2.total_and_gradient`: the batch's total, the gradient, the prelude."""
+    return "0.5 * vdot({e}, {e})", "{e}", (("e", "{0} - {T}"),)
+
+
+def _softmax_cross_entropy(columns: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """:meth:`nets.losses.SoftmaxCrossEntropy.value_and_gradient`, summed over the batch."""
+    prelude = (
+        ("m", _by_rows("maximum", "{0}", columns)),
+        ("s", "{0} - {m}"),
+        ("x", "exp({s})"),
+        ("t", _by_rows("add", "{x}", columns)),
+    )
+    total = "add_reduce(log({t}[:, 0]) - einsum('ij,ij->i', {T}, {s}), axis=None)"
+    return total, "{x} / {t} - {T}", prelude
+
+
+#: Per loss class (exactly that class): its batch total, gradient and prelude by columns.
+_LOSSES = {losses.L2: _square_error, losses.SoftmaxCrossEntropy: _softmax_cross_entropy}
+
+
+def _loss_rule(gate: layers.Loss, shapes: Shapes) -> ArrayRule | None:
+    """Return the rule of a square error or a softmax cross-entropy over a batch, or None.
+
+    What :class:`nets.layers.Loss` computes with that loss (the reduction of its total,
+    its gradient scaled alike), with the targets, prepared, as an operand.
     """
-    function = gate.function
-    if type(function) is not losses.L2 or vars(function) or len(shapes[0]) != 2:
+    function, shape = gate.function, tuple(shapes[0])
+    written = _LOSSES.get(type(function))
+    if written is None or vars(function) or len(shape) != 2:
         return None
-    target = function.prepare(gate.target, np.empty(shapes[0]))
+    target = function.prepare(gate.target, np.empty(shape))
     if not (target.__class__ is np.ndarray and target.dtype == np.float64):
         return None
-    if target.shape != tuple(shapes[0]):
+    if target.shape != shape:
         return None
+    total, gradient, prelude = written(shape[1])
     mean = gate.reduction == "mean"
     return ArrayRule(
-        "asarray(0.5 * vdot({e}, {e}) / {N})" if mean else "asarray(0.5 * vdot({e}, {e}))",
+        f"asarray({total} / {{N}})" if mean else f"asarray({total})",
         ("{g} * {0}",),
         lambda _: True,
-        cache="{e} / {N}" if mean else "{e}",
-        prelude=(("e", "{0} - {T}"),),
-        operands={"T": target, "N": shapes[0][0]},
+        cache=f"({gradient}) / {{N}}" if mean else gradient,
+        prelude=prelude,
+        operands={"T": target, "N": shape[0]},
         unit=("{0}",),  # ones times the cache: the cache (a new array, made here)
     )
 

@@ -174,10 +174,10 @@ class _Model:
         return self._one_pass(X, y)
 
     def _one_pass(self, X: object, y: object) -> Callable[[], tuple[float, dict[str, np.ndarray]]]:
-        replay, params, one = self.tape(X, y).replayer, self.params, np.array(1.0)
+        replay, params = self.tape(X, y).replayer, self.params
 
         def replayed() -> tuple[float, dict[str, np.ndarray]]:
-            value, grads = replay(*params.values(), one)
+            value, grads = replay(*params.values(), None)  # None: the ones it starts from
             return float(value), dict(zip(params, grads, strict=True))
 
         return replayed

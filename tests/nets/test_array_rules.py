@@ -214,24 +214,30 @@ def with_loss(X, target, reduction="mean", function=None):
 
 @given(
     batch=st.integers(1, 6),
-    outputs=st.integers(1, 3),
+    outputs=st.integers(1, 9),  # the softmax's rows added column by column up to 7
     reduction=st.sampled_from(["mean", "sum"]),
     scale=st.sampled_from([1e-3, 1.0, 1e3, 1e150]),  # squares overflowing at the last
     seed=st.integers(0, 2**16),
-    vector=st.booleans(),
+    kind=st.sampled_from(["square", "square, a vector", "softmax", "softmax, one-hot"]),
 )
-def test_the_square_error_is_written_out_with_the_gates_bits(
-    batch, outputs, reduction, scale, seed, vector
+def test_the_library_losses_are_written_out_with_the_gates_bits(
+    batch, outputs, reduction, scale, seed, kind
 ):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((batch, 2))
-    target = scale * rng.standard_normal((batch, outputs))
-    if vector and outputs == 1:
-        target = target[:, 0]  # a vector of targets for one output, prepared as a column
-    inputs = parameters(rng, 2, 3, outputs, scale)
+    if kind.startswith("square"):
+        function, target = losses.L2(), scale * rng.standard_normal((batch, outputs))
+        if kind.endswith("vector") and outputs == 1:
+            target = target[:, 0]  # a vector of targets for one output, prepared as a column
+    else:
+        function, target = losses.SoftmaxCrossEntropy(), rng.integers(0, outputs, batch)
+        if kind.endswith("one-hot"):
+            target = np.eye(outputs)[target]
+    inputs = parameters(rng, 2, 3, outputs, min(scale, 1e3))
+    circuit = with_loss(X, target, reduction, function)
     with np.errstate(over="ignore", invalid="ignore"):
-        tape = assert_replay_is_the_walk(with_loss(X, target, reduction), inputs, np.array(0.75))
-    assert "vdot(" in tape.source and "P3" not in tape.source  # no call of the loss gate
+        tape = assert_replay_is_the_walk(circuit, inputs, np.array(0.75))
+    assert "P3" not in tape.source and "r3_T" in tape.source  # no call of the loss gate
 
 
 @given(target=hnp.arrays(np.float64, (3, 1), elements=st.floats(allow_nan=True)))
