@@ -138,7 +138,12 @@ class SGD(Optimizer):
     def update(
         self, grad_w: np.ndarray, grad_b: np.ndarray, **kwds: object
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(-lr * grad_w, -lr * grad_b)`` (:meth:`Optimizer.update`; no state)."""
+        """Return ``(-lr * grad_w, -lr * grad_b)`` (:meth:`Optimizer.update`; no state).
+
+        A subclass with a ``delta`` of its own is updated by it (the parent's update).
+        """
+        if type(self).delta is not SGD.delta or "delta" in vars(self):
+            return super().update(grad_w, grad_b, **kwds)
         grad_w, grad_b = self._counted(grad_w, grad_b, kwds)
         rate = -self.lr
         return rate * grad_w, rate * grad_b

@@ -177,3 +177,18 @@ def test_update_leaves_its_gradients_alone_and_refuses_what_it_does_not_know():
         sgd.update(grad_w, grad_b, t=5)
     with pytest.raises(TypeError, match="unexpected keywords"):
         sgd.update(grad_w, grad_b, momentum=0.9)
+
+
+def test_an_sgd_with_a_delta_of_its_own_is_updated_by_it():
+    """SGD's update skips delta for speed; a subclass's (or instance's) delta still runs."""
+
+    class Halved(optimizers.SGD):
+        def delta(self, grad, state):
+            return 0.5 * super().delta(grad, state)
+
+    grad_w, grad_b = np.array([2.0]), np.array([-4.0])
+    assert [d.tolist() for d in Halved(lr=0.5).update(grad_w, grad_b)] == [[-0.5], [1.0]]
+    instance = optimizers.SGD(lr=0.5)
+    instance.delta = lambda grad, state: 0.0 * grad
+    assert [d.tolist() for d in instance.update(grad_w, grad_b)] == [[-0.0], [0.0]]
+    assert [d.tolist() for d in optimizers.SGD(lr=0.5).update(grad_w, grad_b)] == [[-1.0], [2.0]]
