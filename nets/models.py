@@ -37,6 +37,7 @@ from nets.layers import (
     dense_layer,
     identity,
 )
+from nets.overrides import owner
 from nets.tape import Recording, Tape
 
 #: The models' losses: those of :data:`nets.layers.LOSSES` under their own names.
@@ -168,8 +169,7 @@ class _Model:
         the parameters' values and nothing else. A subclass's own
         ``loss_and_gradients`` is what the function calls.
         """
-        own = type(self).loss_and_gradients is not _Model.loss_and_gradients
-        if own or "loss_and_gradients" in vars(self):
+        if owner(self, "loss_and_gradients") is not _Model:  # a subclass's or the instance's
             return partial(self.loss_and_gradients, X, y)
         return self._one_pass(X, y)
 

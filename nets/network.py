@@ -34,6 +34,7 @@ from nets.layers import (
     dense,
     dense_layer,
 )
+from nets.overrides import owner
 from nets.tape import Recording, Tape, cached, skipping
 
 
@@ -175,6 +176,8 @@ def _optimizer_name(name: str) -> str:
 
 #: The network's methods whose replacement by a subclass stops the replay of its tape.
 _NETWORK_OWN = ("forward", "backward", "loss", "gradients", "loss_and_gradients", "tape")
+#: The layers' methods whose replacement (by a subclass or on the instance) stops it too.
+_LAYER_OWN = ("forward", "backward")
 
 
 class Network:
@@ -288,8 +291,7 @@ class Network:
         whether it replays) is settled once: for a training loop on fixed data. A
         subclass's own ``loss_and_gradients`` is what the function calls.
         """
-        own = type(self).loss_and_gradients is not Network.loss_and_gradients
-        if own or "loss_and_gradients" in vars(self):
+        if owner(self, "loss_and_gradients") is not Network:  # a subclass's or the instance's
             return partial(self.loss_and_gradients, X, y)
         return self._one_pass(X, y)
 
@@ -331,20 +333,13 @@ class Network:
         """Whether :meth:`loss_and_gradients` replays :meth:`tape`.
 
         Not where a layer replaces ``forward`` or ``backward`` (in its class or on the
-        instance) or a subclass of the network one of :data:`_NETWORK_OWN`: what is
+        instance) or the network (a subclass, or the instance) one of :data:`_NETWORK_OWN`: what is
         trained is then what they compute. Where it replays, :meth:`loss` and
         :meth:`gradients` (the layers' passes) give the tape's bits too.
         """
-        cls = type(self)
-        if any(getattr(cls, name) is not getattr(Network, name) for name in _NETWORK_OWN):
+        if any(owner(self, name) is not Network for name in _NETWORK_OWN):
             return False
-        for layer in self.layers:
-            kind = type(layer)
-            if kind.forward is not Layer.forward or kind.backward is not Layer.backward:
-                return False
-            if "forward" in layer.__dict__ or "backward" in layer.__dict__:
-                return False
-        return True
+        return all(owner(layer, m) is Layer for layer in self.layers for m in _LAYER_OWN)
 
     def _head(self, y: object) -> Loss:
         """Return the loss gate of targets ``y`` (kept while ``y`` is the same object)."""
