@@ -332,10 +332,10 @@ class Network:
     def replays_its_tape(self) -> bool:
         """Whether :meth:`loss_and_gradients` replays :meth:`tape`.
 
-        Not where a layer replaces ``forward`` or ``backward`` (in its class or on the
-        instance) or the network (a subclass, or the instance) one of :data:`_NETWORK_OWN`: what is
-        trained is then what they compute. Where it replays, :meth:`loss` and
-        :meth:`gradients` (the layers' passes) give the tape's bits too.
+        Not where a layer replaces ``forward`` or ``backward``, or the network one of
+        :data:`_NETWORK_OWN` (in a subclass or on the instance): what is trained is then
+        what they compute. Where it replays, :meth:`loss` and :meth:`gradients` (the
+        layers' passes) give the tape's bits too.
         """
         if any(owner(self, name) is not Network for name in _NETWORK_OWN):
             return False
